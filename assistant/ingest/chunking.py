@@ -1,0 +1,332 @@
+"""Policy text to clause chunks that follow the document's heading tree.
+
+A document is read as a sequence of line segments. Marker lines (第X章, 第X条, 一、, （一）,
+1., (1), Article N, bullets), headings the source format marked (HTML/DOCX) and short
+titled lines open nodes; other lines are the body of the node they follow. Each node with
+content becomes one clause; a clause longer than the limit is split at sentence boundaries
+with overlap. Clause ids come from the document id and the node's position in the tree, so
+they survive re-ingestion of unchanged text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.ingest.markers import Marker, find_marker
+from assistant.types import HEADING_SEPARATOR, Chunk, Document
+
+# A new list item that a layout squeezed onto the end of the previous sentence's line:
+# "... a greater role. - Expand market potential ..."
+_INLINE_BULLET = re.compile(r"(?<=[.!?;。；！？])\s+(?=-\s+\S)")
+_SENTENCE = re.compile(r".+?(?:[。！？；!?;]+[”’」』）)]*|\.(?=\s)|\n|$)", re.S)
+_TITLE_END = tuple("。；！？：:.;!?，,、")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_LETTER = re.compile(r"[A-Za-z\u3400-\u9fff]")
+
+TITLE_RANK = 0.9
+PARAGRAPH_RANK = 100.0
+
+
+@dataclass
+class _Segment:
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class _Node:
+    rank: float
+    start: int
+    end: int
+    path: tuple[int, ...]
+    label: str | None
+    number: str | None
+    parent: _Node | None
+    kind: str  # "heading" | "title" | "marker" | "bullet" | "paragraph"
+    line_is_content: bool
+    has_body: bool = False
+    accepts_body: bool = True
+    children: int = 0
+    labels: list[str] = field(default_factory=list)
+
+
+def _display_len(text: str) -> int:
+    return sum(2 if _CJK.match(ch) else 1 for ch in text)
+
+
+def is_title_like(text: str) -> bool:
+    text = text.strip()
+    return (
+        bool(text)
+        and _display_len(text) <= 80
+        and not text.endswith(_TITLE_END)
+        and _LETTER.search(text) is not None
+    )
+
+
+def is_heading_like(text: str) -> bool:
+    """A marker's text that names a section ("新能源汽车下乡。") rather than states a rule."""
+    text = text.strip()
+    if is_title_like(text):
+        return True
+    body = text.rstrip("。.")
+    return (
+        bool(body)
+        and _display_len(body) <= 40
+        and not any(p in body for p in "，,；;：:。")
+        and _LETTER.search(body) is not None
+    )
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if _display_len(text) <= limit:
+        return text
+    out = ""
+    for ch in text:
+        if _display_len(out + ch) > limit - 1:
+            break
+        out += ch
+    return out.rstrip() + "…"
+
+
+def _segments(text: str) -> list[_Segment]:
+    segments: list[_Segment] = []
+    offset = 0
+    for line in text.split("\n"):
+        line_start = offset
+        offset += len(line) + 1
+        if not line.strip():
+            continue
+        cuts = [m.end() for m in _INLINE_BULLET.finditer(line)]
+        bounds = [0, *cuts, len(line)]
+        for a, b in zip(bounds, bounds[1:], strict=False):
+            piece = line[a:b]
+            stripped = piece.rstrip()
+            lead = len(piece) - len(piece.lstrip())
+            if stripped.strip():
+                segments.append(
+                    _Segment(line_start + a + lead, line_start + a + len(stripped), stripped.strip())
+                )
+    return segments
+
+
+def _label(text: str, marker: Marker | None) -> str:
+    if marker is None:
+        return _shorten(text, 60)
+    rest = text[len(marker.text) :].strip() if text.startswith(marker.text) else text
+    if marker.kind == "markdown":
+        return _shorten(rest, 60)
+    if marker.kind == "bullet":
+        return _shorten(rest, 48)
+    head = marker.text.strip()
+    after = text[len(marker.text) :] if text.startswith(marker.text) else ""
+    glue = " " if marker.text.endswith(" ") or after.startswith(" ") else ""
+    if not rest:
+        return head
+    return head + glue + _shorten(rest, 60 if is_title_like(rest) else 26)
+
+
+class ClauseChunker:
+    """Turns a Document into clause Chunks with ids, heading paths, spans and pages."""
+
+    def __init__(self, max_chars: int = 480, overlap_sentences: int = 1) -> None:
+        if max_chars < 40:
+            raise ValueError("max_chars must be at least 40")
+        if overlap_sentences < 0:
+            raise ValueError("overlap_sentences must not be negative")
+        self.max_chars = max_chars
+        self.overlap_sentences = overlap_sentences
+
+    def chunk(self, document: Document) -> list[Chunk]:
+        nodes = self._parse(document)
+        chunks: list[Chunk] = []
+        for node in nodes:
+            if not self._has_content(node):
+                continue
+            chunks.extend(self._emit(document, node, len(chunks)))
+        return chunks
+
+    # -- parsing -------------------------------------------------------------------------
+
+    def _parse(self, document: Document) -> list[_Node]:
+        segments = _segments(document.text)
+        root = _Node(-1.0, 0, 0, (), None, None, None, "root", False)
+        root.labels = [document.meta.display_title]
+        stack: list[_Node] = [root]
+        nodes: list[_Node] = []
+        absorbing_list = False
+
+        def open_node(rank: float, seg: _Segment, kind: str, marker: Marker | None,
+                      line_is_content: bool, label: str | None) -> _Node:
+            while stack[-1] is not root and stack[-1].rank >= rank:
+                stack.pop()
+            parent = stack[-1]
+            parent.children += 1
+            node = _Node(
+                rank=rank,
+                start=seg.start,
+                end=seg.end,
+                path=(*parent.path, parent.children),
+                label=label,
+                number=marker.number if marker else None,
+                parent=parent,
+                kind=kind,
+                line_is_content=line_is_content,
+            )
+            node.labels = [*parent.labels, label] if label else list(parent.labels)
+            stack.append(node)
+            nodes.append(node)
+            return node
+
+        def title_like_at(i: int) -> bool:
+            if i < 0 or i >= len(segments):
+                return False
+            seg = segments[i]
+            return (
+                seg.start not in document.heading_hints
+                and find_marker(seg.text) is None
+                and is_title_like(seg.text)
+            )
+
+        for i, seg in enumerate(segments):
+            marker = find_marker(seg.text)
+            current = stack[-1]
+            nxt = segments[i + 1] if i + 1 < len(segments) else None
+            next_marker = find_marker(nxt.text) if nxt else None
+
+            if seg.start in document.heading_hints:
+                absorbing_list = False
+                level = document.heading_hints[seg.start]
+                open_node(0.1 * level, seg, "heading", marker, False, _label(seg.text, marker))
+                continue
+
+            if marker is not None and marker.kind == "bullet":
+                if absorbing_list and current.accepts_body:
+                    current.end = seg.end
+                    current.has_body = True
+                    continue
+                previous_text = segments[i - 1].text if i > 0 else ""
+                after_lead_in = i > 0 and previous_text.endswith((":", "："))
+                next_is_bullet = next_marker is not None and next_marker.kind == "bullet"
+                if after_lead_in and next_is_bullet and current.kind != "root":
+                    # "... the following initiatives:" followed by a plain list: the list is
+                    # part of the lead-in's clause.
+                    absorbing_list = True
+                    current.end = seg.end
+                    current.has_body = True
+                    continue
+                rest = seg.text[len(marker.text):]
+                titled = is_title_like(rest) and nxt is not None and next_marker is None
+                node = open_node(marker.rank, seg, "bullet", marker, not titled,
+                                 _label(seg.text, marker))
+                node.accepts_body = titled
+                continue
+
+            if marker is not None:
+                absorbing_list = False
+                rest = seg.text[len(marker.text):]
+                content = bool(rest.strip()) and not is_heading_like(rest)
+                open_node(marker.rank, seg, "marker", marker, content, _label(seg.text, marker))
+                continue
+
+            is_title = title_like_at(i) and not title_like_at(i - 1) and not title_like_at(i + 1)
+            if is_title and nxt is not None:
+                absorbing_list = False
+                open_node(TITLE_RANK, seg, "title", None, False, _label(seg.text, None))
+                continue
+
+            # A body line.
+            absorbing_list = False
+            target = current
+            if not target.accepts_body:
+                while target is not root and not target.accepts_body:
+                    stack.pop()
+                    target = stack[-1]
+                target = open_node(PARAGRAPH_RANK, seg, "paragraph", None, True, None)
+                target.has_body = True
+                continue
+            if target is root:
+                target = open_node(PARAGRAPH_RANK, seg, "paragraph", None, True, None)
+                target.path = (0,)
+                root.children -= 1
+            target.end = seg.end
+            target.has_body = True
+        return nodes
+
+    @staticmethod
+    def _has_content(node: _Node) -> bool:
+        if node.has_body:
+            return True
+        if node.kind in {"heading", "title"}:
+            return False
+        if node.kind == "marker" and not node.line_is_content and node.children:
+            return False
+        return True
+
+    # -- emitting ------------------------------------------------------------------------
+
+    def _emit(self, document: Document, node: _Node, ordinal: int) -> list[Chunk]:
+        text = document.text
+        base_id = f"{document.doc_id}:{'.'.join(str(p) for p in node.path) or '0'}"
+        heading_path = HEADING_SEPARATOR.join(node.labels)
+        spans = self._split(text, node.start, node.end)
+        chunks = []
+        for part, (start, end) in enumerate(spans, start=1):
+            clause_id = base_id if len(spans) == 1 else f"{base_id}_p{part}"
+            body = text[start:end]
+            chunks.append(
+                Chunk(
+                    clause_id=clause_id,
+                    doc_id=document.doc_id,
+                    heading_path=heading_path,
+                    clause_number=node.number,
+                    start=start,
+                    end=end,
+                    page=document.page_at(start),
+                    text=body,
+                    language=document.meta.language,
+                    ordinal=ordinal + part - 1,
+                    embed_text=f"{heading_path}\n{body}",
+                )
+            )
+        return chunks
+
+    def _split(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
+        if end - start <= self.max_chars:
+            return [(start, end)]
+        sentences: list[tuple[int, int]] = []
+        for match in _SENTENCE.finditer(text, start, end):
+            s, e = match.start(), match.end()
+            while s < e and text[s].isspace():
+                s += 1
+            while e > s and text[e - 1].isspace():
+                e -= 1
+            if e > s:
+                sentences.append((s, e))
+        # A single sentence longer than the limit is cut at the limit rather than dropped.
+        pieces: list[tuple[int, int]] = []
+        for s, e in sentences:
+            while e - s > self.max_chars:
+                pieces.append((s, s + self.max_chars))
+                s += self.max_chars
+            pieces.append((s, e))
+        def extend(first: int) -> int:
+            last = first
+            while last + 1 < len(pieces) and pieces[last + 1][1] - pieces[first][0] <= self.max_chars:
+                last += 1
+            return last
+
+        spans: list[tuple[int, int]] = []
+        first = 0
+        while True:
+            last = extend(first)
+            spans.append((pieces[first][0], pieces[last][1]))
+            if last + 1 >= len(pieces):
+                return spans
+            # Repeat the last sentences of this part at the start of the next, but only
+            # where the next part still reaches further than this one.
+            overlapped = max(first + 1, last + 1 - self.overlap_sentences)
+            first = overlapped if extend(overlapped) > last else last + 1

@@ -1,0 +1,295 @@
+"""Ingestion: load → chunk → embed → write a new index version → switch atomically.
+
+Only changed documents are re-chunked and re-embedded; unchanged ones are carried over
+from the live version with their vectors. The live version is never modified: a crash or
+a bad file at any point leaves it answering exactly as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant.config import Settings
+from assistant.errors import DocumentLoadError, IngestInProgressError
+from assistant.ingest.chunking import ClauseChunker
+from assistant.ingest.loaders import LoadLimits, load_file
+from assistant.ingest.manifest import infer_meta, plan_corpus
+from assistant.search.embedding import Embedder, Vectors
+from assistant.search.keyword import configure_jieba
+from assistant.search.store import (
+    IndexInfo,
+    check_model,
+    complete_versions,
+    new_version_name,
+    read_current,
+    read_info,
+    remove_version,
+    versions_dir,
+    write_current,
+    write_version,
+)
+from assistant.types import Chunk, Document, IngestReport
+
+log = logging.getLogger(__name__)
+
+# Called with (stage, detail); the CLI drives its progress bar with it.
+ProgressCallback = Callable[[str, int, int], None]
+# Called at named points of a build; tests use it to inject crashes.
+StageHook = Callable[[str], None]
+
+
+@dataclass
+class _Previous:
+    info: IndexInfo
+    documents: dict[str, Document]
+    chunks: dict[str, list[Chunk]]
+    vectors: dict[str, Vectors]
+
+
+@contextlib.contextmanager
+def ingest_lock(index_dir: Path) -> Iterator[None]:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with (index_dir / ".ingest.lock").open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IngestInProgressError(
+                f"another ingestion is writing {index_dir}; wait for it to finish"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _file_fingerprint(path: Path, meta_json: str, chunker: ClauseChunker) -> str:
+    digest = hashlib.sha256()
+    digest.update(path.read_bytes())
+    digest.update(meta_json.encode())
+    digest.update(f"{chunker.max_chars}/{chunker.overlap_sentences}".encode())
+    return digest.hexdigest()
+
+
+def _load_previous(index_dir: Path, version: str) -> _Previous:
+    from assistant.search.store import _document_from_json
+
+    vdir = versions_dir(index_dir) / version
+    info = read_info(vdir)
+    documents: dict[str, Document] = {}
+    with (vdir / "documents.jsonl").open(encoding="utf-8") as handle:
+        for line in handle:
+            document = _document_from_json(json.loads(line))
+            documents[document.doc_id] = document
+    all_vectors = np.load(vdir / "vectors.npy")
+    chunks: dict[str, list[Chunk]] = {}
+    rows: dict[str, list[int]] = {}
+    with (vdir / "chunks.jsonl").open(encoding="utf-8") as handle:
+        for row, line in enumerate(handle):
+            chunk = Chunk.from_dict(json.loads(line))
+            chunks.setdefault(chunk.doc_id, []).append(chunk)
+            rows.setdefault(chunk.doc_id, []).append(row)
+    vectors = {doc_id: all_vectors[r] for doc_id, r in rows.items()}
+    return _Previous(info, documents, chunks, vectors)
+
+
+class IndexBuilder:
+    """Builds a new index version from a corpus folder and switches it in."""
+
+    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.chunker = ClauseChunker(settings.chunk_max_chars, settings.chunk_overlap_sentences)
+        self.limits = LoadLimits()
+
+    def build(
+        self,
+        corpus_dir: Path,
+        *,
+        rebuild: bool = False,
+        progress: ProgressCallback | None = None,
+        stage_hook: StageHook | None = None,
+    ) -> IngestReport:
+        index_dir = self.settings.index_dir
+        started = time.perf_counter()
+        with ingest_lock(index_dir):
+            configure_jieba(index_dir / "jieba")
+            self._collect_garbage(index_dir)
+            current = read_current(index_dir)
+            previous: _Previous | None = None
+            if current is not None:
+                previous = _load_previous(index_dir, current)
+                if not rebuild:
+                    check_model(previous.info, self.embedder, index_dir)
+                elif previous.info.model_id != self.embedder.model_id:
+                    previous = None  # vectors from another model cannot be reused
+
+            plan = plan_corpus(corpus_dir)
+            warnings = list(plan.warnings)
+            failed = dict(plan.unsupported)
+            documents: list[Document] = []
+            doc_chunks: dict[str, list[Chunk]] = {}
+            doc_vectors: dict[str, Vectors] = {}
+            fingerprints: dict[str, dict[str, str]] = {}
+            added: list[str] = []
+            updated: list[str] = []
+            unchanged: list[str] = []
+            to_embed: list[Chunk] = []
+
+            for number, (path, meta) in enumerate(plan.entries, start=1):
+                if progress:
+                    progress("load", number, len(plan.entries))
+                source = meta.source
+                meta_json = meta.model_dump_json()
+                fingerprint = _file_fingerprint(path, meta_json, self.chunker)
+                old = previous.info.documents.get(meta.id) if previous else None
+                if (previous and old and old.get("fingerprint") == fingerprint
+                        and meta.id in previous.documents and not rebuild):
+                    documents.append(previous.documents[meta.id])
+                    doc_chunks[meta.id] = previous.chunks.get(meta.id, [])
+                    doc_vectors[meta.id] = previous.vectors.get(
+                        meta.id, np.zeros((0, self.embedder.dimension), np.float32))
+                    fingerprints[meta.id] = {"fingerprint": fingerprint, "source": source}
+                    unchanged.append(meta.id)
+                    continue
+                try:
+                    loaded = load_file(path, self.limits)
+                except DocumentLoadError as exc:
+                    failed[source] = exc.message
+                    if previous and meta.id in previous.documents:
+                        # Keep the last good version of a document rather than lose it.
+                        documents.append(previous.documents[meta.id])
+                        doc_chunks[meta.id] = previous.chunks.get(meta.id, [])
+                        doc_vectors[meta.id] = previous.vectors[meta.id]
+                        fingerprints[meta.id] = dict(previous.info.documents[meta.id])
+                        warnings.append(f"{source}: kept the previously indexed version")
+                    continue
+                if not meta.in_manifest:
+                    inferred = infer_meta(path, corpus_dir, loaded.text)
+                    meta = inferred.model_copy(update={"id": meta.id})
+                document = Document(meta, loaded.text, loaded.page_starts,
+                                    loaded.content_hash, loaded.heading_hints)
+                chunks = self.chunker.chunk(document)
+                if not chunks:
+                    failed[source] = f"{path.name}: no clauses could be read from the text"
+                    continue
+                documents.append(document)
+                doc_chunks[meta.id] = chunks
+                to_embed.extend(chunks)
+                fingerprints[meta.id] = {"fingerprint": fingerprint, "source": source}
+                (updated if previous and meta.id in previous.documents else added).append(meta.id)
+
+            kept = {d.doc_id for d in documents}
+            removed = sorted(set(previous.documents) - kept) if previous else []
+            if previous and not (added or updated or removed) and not rebuild:
+                return self._report(current, documents, doc_chunks, added, updated, unchanged,
+                                    removed, failed, warnings, started, 0)
+
+            vectors = self._embed(to_embed, progress)
+            start = 0
+            for chunk_list in _group(to_embed):
+                doc_vectors[chunk_list[0].doc_id] = vectors[start : start + len(chunk_list)]
+                start += len(chunk_list)
+            if stage_hook:
+                stage_hook("embedded")
+
+            documents.sort(key=lambda d: d.doc_id)
+            all_chunks = [c for d in documents for c in doc_chunks[d.doc_id]]
+            all_vectors = (
+                np.vstack([doc_vectors[d.doc_id] for d in documents])
+                if documents else np.zeros((0, self.embedder.dimension), np.float32)
+            )
+            version = new_version_name(
+                hashlib.sha256(json.dumps(fingerprints, sort_keys=True).encode()).hexdigest()
+            )
+            info = IndexInfo(
+                version=version,
+                model_id=self.embedder.model_id,
+                dimension=self.embedder.dimension,
+                created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                documents={
+                    d.doc_id: {**fingerprints[d.doc_id], "clauses": len(doc_chunks[d.doc_id])}
+                    for d in documents
+                },
+                clause_count=len(all_chunks),
+                vector_backend="chroma-http" if self.settings.chroma_url else "chroma-embedded",
+            )
+            if progress:
+                progress("write", 0, 1)
+            write_version(self.settings, versions_dir(index_dir) / version, info,
+                          documents, all_chunks, all_vectors)
+            if stage_hook:
+                stage_hook("written")
+            write_current(index_dir, version)
+            if stage_hook:
+                stage_hook("switched")
+            if progress:
+                progress("write", 1, 1)
+            self._collect_garbage(index_dir)
+            return self._report(version, documents, doc_chunks, added, updated, unchanged,
+                                removed, failed, warnings, started, len(to_embed))
+
+    def _embed(self, chunks: list[Chunk], progress: ProgressCallback | None) -> Vectors:
+        if not chunks:
+            return np.zeros((0, self.embedder.dimension), dtype=np.float32)
+        batch = self.settings.embedding_batch_size
+        parts = []
+        for i in range(0, len(chunks), batch):
+            parts.append(self.embedder.embed([c.embed_text for c in chunks[i : i + batch]]))
+            if progress:
+                progress("embed", min(i + batch, len(chunks)), len(chunks))
+        return np.vstack(parts)
+
+    def _collect_garbage(self, index_dir: Path) -> None:
+        """Remove interrupted builds and all but the newest complete versions."""
+        root = versions_dir(index_dir)
+        if not root.exists():
+            return
+        current = read_current(index_dir)
+        complete = complete_versions(index_dir)
+        keep = set(complete[-self.settings.keep_versions :])
+        if current:
+            keep.add(current)
+        for path in root.iterdir():
+            if path.name not in keep:
+                remove_version(self.settings, index_dir, path.name)
+
+    @staticmethod
+    def _report(version: str | None, documents: list[Document],
+                doc_chunks: dict[str, list[Chunk]], added: list[str], updated: list[str],
+                unchanged: list[str], removed: list[str], failed: dict[str, str],
+                warnings: list[str], started: float, embedded: int) -> IngestReport:
+        return IngestReport(
+            version=version,
+            documents=len(documents),
+            clauses=sum(len(doc_chunks[d.doc_id]) for d in documents),
+            added=added,
+            updated=updated,
+            unchanged=unchanged,
+            removed=removed,
+            failed=failed,
+            warnings=warnings,
+            seconds=time.perf_counter() - started,
+            embedded_clauses=embedded,
+        )
+
+
+def _group(chunks: list[Chunk]) -> Iterator[list[Chunk]]:
+    group: list[Chunk] = []
+    for chunk in chunks:
+        if group and chunk.doc_id != group[0].doc_id:
+            yield group
+            group = []
+        group.append(chunk)
+    if group:
+        yield group

@@ -1,0 +1,1 @@
+"""Embedding, the versioned index store, keyword search and hybrid retrieval."""

@@ -1,0 +1,384 @@
+"""The versioned index: one folder per version, switched in atomically through `CURRENT`.
+
+    index/
+      CURRENT                 name of the live version (replaced with os.replace)
+      versions/<v>/
+        index.json            model id and dimension, documents and their hashes, counts
+        documents.jsonl       metadata, normalized text and page map of each document
+        chunks.jsonl          clauses with provenance, in the order of vectors.npy
+        vectors.npy           float32, L2-normalized
+        keyword/              BM25 index over the chunks' embed texts
+        chroma/               embedded Chroma store (absent when a Chroma server is used)
+        COMPLETE              written last; a version without it is never opened
+      jieba/                  the Chinese segmenter's cache
+
+A version is immutable once complete, so readers never see a half-written index.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.config import Settings
+from assistant.errors import (
+    BackendUnavailableError,
+    BadInputError,
+    IndexModelMismatchError,
+    IndexNotReadyError,
+    NotFoundError,
+)
+from assistant.search.embedding import Embedder, Vectors
+from assistant.search.keyword import KeywordIndex, configure_jieba
+from assistant.types import Chunk, Document, DocumentMeta
+
+FILTER_FIELDS = ("doc_id", "level", "region", "status", "language", "official")
+COMPLETE_MARKER = "COMPLETE"
+
+
+def versions_dir(index_dir: Path) -> Path:
+    return index_dir / "versions"
+
+
+def read_current(index_dir: Path) -> str | None:
+    try:
+        name = (index_dir / "CURRENT").read_text().strip()
+    except FileNotFoundError:
+        return None
+    if name and (versions_dir(index_dir) / name / COMPLETE_MARKER).exists():
+        return name
+    return None
+
+
+def write_current(index_dir: Path, version: str) -> None:
+    tmp = index_dir / f"CURRENT.tmp-{os.getpid()}"
+    tmp.write_text(version + "\n")
+    with tmp.open("rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, index_dir / "CURRENT")
+    fd = os.open(index_dir, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def new_version_name(fingerprint: str) -> str:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+    return f"v{stamp}-{fingerprint[:8]}"
+
+
+def collection_name(version: str) -> str:
+    return f"policyqa-{version}"
+
+
+def chroma_client(settings: Settings, version_dir: Path) -> Any:
+    """An embedded client in the version folder, or an HTTP client to the configured server."""
+    import chromadb
+
+    chroma_settings = chromadb.Settings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_url:
+        from urllib.parse import urlparse
+
+        url = urlparse(settings.chroma_url)
+        headers = {"Authorization": f"Bearer {settings.chroma_token}"} if settings.chroma_token else None
+        try:
+            return chromadb.HttpClient(
+                host=url.hostname or "127.0.0.1",
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                headers=headers,
+                settings=chroma_settings,
+            )
+        except Exception as exc:
+            raise BackendUnavailableError(
+                f"cannot reach the Chroma server at {settings.chroma_url}: {exc}"
+            ) from exc
+    return chromadb.PersistentClient(path=str(version_dir / "chroma"), settings=chroma_settings)
+
+
+def chunk_metadata(chunk: Chunk, meta: DocumentMeta) -> dict[str, str | int | bool]:
+    return {
+        "doc_id": chunk.doc_id,
+        "level": meta.level,
+        "region": meta.region or "",
+        "status": meta.status,
+        "language": meta.language,
+        "official": meta.official,
+        "page": chunk.page,
+        "start": chunk.start,
+        "end": chunk.end,
+    }
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    version: str
+    model_id: str
+    dimension: int
+    created: str
+    documents: dict[str, dict[str, Any]]
+    clause_count: int
+    vector_backend: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "model_id": self.model_id,
+            "dimension": self.dimension,
+            "created": self.created,
+            "documents": self.documents,
+            "clause_count": self.clause_count,
+            "vector_backend": self.vector_backend,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> IndexInfo:
+        return cls(**data)
+
+
+def check_model(info: IndexInfo, embedder: Embedder, index_dir: Path) -> None:
+    if info.model_id != embedder.model_id or info.dimension != embedder.dimension:
+        raise IndexModelMismatchError(
+            f"the index in {index_dir} was built with {info.model_id} ({info.dimension}-d), "
+            f"but the configured embedder is {embedder.model_id} ({embedder.dimension}-d). "
+            "Set POLICYQA_EMBEDDING_MODEL back, or rebuild with `policyqa ingest --rebuild`."
+        )
+
+
+def _document_to_json(document: Document) -> dict[str, Any]:
+    return {
+        "meta": document.meta.model_dump(mode="json"),
+        "text": document.text,
+        "page_starts": list(document.page_starts),
+        "content_hash": document.content_hash,
+        "heading_hints": {str(k): v for k, v in document.heading_hints.items()},
+    }
+
+
+def _document_from_json(data: Mapping[str, Any]) -> Document:
+    return Document(
+        meta=DocumentMeta.model_validate(data["meta"]),
+        text=data["text"],
+        page_starts=tuple(data["page_starts"]),
+        content_hash=data["content_hash"],
+        heading_hints={int(k): v for k, v in data["heading_hints"].items()},
+    )
+
+
+def write_version(
+    settings: Settings,
+    version_dir: Path,
+    info: IndexInfo,
+    documents: Sequence[Document],
+    chunks: Sequence[Chunk],
+    vectors: Vectors,
+) -> None:
+    """Write every file of a version, then the COMPLETE marker. Idempotent on retry."""
+    version_dir.mkdir(parents=True, exist_ok=True)
+    metas = {d.doc_id: d.meta for d in documents}
+    with (version_dir / "documents.jsonl").open("w", encoding="utf-8") as handle:
+        for document in documents:
+            handle.write(json.dumps(_document_to_json(document), ensure_ascii=False) + "\n")
+    with (version_dir / "chunks.jsonl").open("w", encoding="utf-8") as handle:
+        for chunk in chunks:
+            handle.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
+    np.save(version_dir / "vectors.npy", vectors)
+    KeywordIndex.build([c.embed_text for c in chunks]).save(version_dir / "keyword")
+
+    client = chroma_client(settings, version_dir)
+    name = collection_name(info.version)
+    try:
+        client.delete_collection(name)
+    except Exception:  # absent on a first try; Chroma raises different errors by backend
+        pass
+    collection = client.create_collection(
+        name,
+        embedding_function=None,
+        configuration={"hnsw": {"space": "cosine"}},
+        metadata={"model_id": info.model_id, "dimension": info.dimension},
+    )
+    batch = 1000
+    for i in range(0, len(chunks), batch):
+        part = chunks[i : i + batch]
+        collection.add(
+            ids=[c.clause_id for c in part],
+            embeddings=vectors[i : i + batch],
+            metadatas=[chunk_metadata(c, metas[c.doc_id]) for c in part],
+        )
+    (version_dir / "index.json").write_text(
+        json.dumps(info.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    marker = version_dir / COMPLETE_MARKER
+    marker.write_text(info.created + "\n")
+    with marker.open("rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def read_info(version_dir: Path) -> IndexInfo:
+    return IndexInfo.from_json(json.loads((version_dir / "index.json").read_text("utf-8")))
+
+
+def remove_version(settings: Settings, index_dir: Path, version: str) -> None:
+    version_dir = versions_dir(index_dir) / version
+    if settings.chroma_url:
+        try:
+            chroma_client(settings, version_dir).delete_collection(collection_name(version))
+        except Exception:  # already gone, or the server is down: the folder still goes
+            pass
+    # An embedded store is just files: unlinking them is safe even while another process
+    # still has the old version open, and version names are never reused.
+    shutil.rmtree(version_dir, ignore_errors=True)
+
+
+def where_clause(filters: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Translate {field: value | [values]} into a Chroma `where`."""
+    if not filters:
+        return None
+    terms: list[dict[str, Any]] = []
+    for key, value in filters.items():
+        if key not in FILTER_FIELDS:
+            raise BadInputError(
+                f"unknown filter {key!r}; use one of: {', '.join(FILTER_FIELDS)}"
+            )
+        values = list(value) if isinstance(value, list | tuple | set) else [value]
+        if key == "official":
+            values = [v if isinstance(v, bool) else str(v).lower() in {"true", "1", "yes"}
+                      for v in values]
+        else:
+            values = [str(v) for v in values]
+        terms.append({key: values[0]} if len(values) == 1 else {key: {"$in": values}})
+    return terms[0] if len(terms) == 1 else {"$and": terms}
+
+
+class IndexVersion:
+    """One complete, immutable index version, open for reading."""
+
+    def __init__(self, settings: Settings, index_dir: Path, version: str, embedder: Embedder):
+        self.settings = settings
+        self.index_dir = index_dir
+        self.version = version
+        self.dir = versions_dir(index_dir) / version
+        self.info = read_info(self.dir)
+        check_model(self.info, embedder, index_dir)
+        configure_jieba(index_dir / "jieba")
+        self.documents: dict[str, Document] = {}
+        with (self.dir / "documents.jsonl").open(encoding="utf-8") as handle:
+            for line in handle:
+                document = _document_from_json(json.loads(line))
+                self.documents[document.doc_id] = document
+        with (self.dir / "chunks.jsonl").open(encoding="utf-8") as handle:
+            self.chunks: list[Chunk] = [Chunk.from_dict(json.loads(line)) for line in handle]
+        self.position = {c.clause_id: i for i, c in enumerate(self.chunks)}
+        self.keyword = KeywordIndex.load(self.dir / "keyword")
+        self._field_values: dict[str, np.ndarray[Any, Any]] = {}
+        for key in FILTER_FIELDS:
+            self._field_values[key] = np.array(
+                [self._field(c, key) for c in self.chunks], dtype=object
+            )
+        try:
+            client = chroma_client(settings, self.dir)
+            self.collection = client.get_collection(collection_name(version))
+        except BackendUnavailableError:
+            raise
+        except Exception as exc:
+            raise BackendUnavailableError(
+                f"cannot open the vector collection of index version {version}: {exc}"
+            ) from exc
+        self._lock = threading.Lock()
+        # Memory-mapped, so the exact similarity of keyword-only candidates costs no RAM.
+        self.vectors = np.load(self.dir / "vectors.npy", mmap_mode="r")
+
+    def _field(self, chunk: Chunk, key: str) -> Any:
+        meta = self.documents[chunk.doc_id].meta
+        return {
+            "doc_id": chunk.doc_id,
+            "level": meta.level,
+            "region": meta.region or "",
+            "status": meta.status,
+            "language": meta.language,
+            "official": meta.official,
+        }[key]
+
+    def mask(self, filters: Mapping[str, Any] | None) -> np.ndarray[Any, Any] | None:
+        where = where_clause(filters)
+        if where is None:
+            return None
+        mask = np.ones(len(self.chunks), dtype=bool)
+        terms = where["$and"] if "$and" in where else [where]
+        for term in terms:
+            ((key, condition),) = term.items()
+            allowed = condition["$in"] if isinstance(condition, dict) else [condition]
+            mask &= np.isin(self._field_values[key], np.array(allowed, dtype=object))
+        return mask
+
+    def dense(
+        self, vector: Vectors, n: int, filters: Mapping[str, Any] | None = None
+    ) -> list[tuple[int, float]]:
+        if not self.chunks:
+            return []
+        n = min(n, len(self.chunks))
+        try:
+            with self._lock:
+                result = self.collection.query(
+                    query_embeddings=[vector.reshape(-1)],
+                    n_results=n,
+                    where=where_clause(filters),
+                    include=["distances"],
+                )
+        except Exception as exc:
+            raise BackendUnavailableError(f"vector search failed: {exc}") from exc
+        hits: list[tuple[int, float]] = []
+        for clause_id, distance in zip(result["ids"][0], result["distances"][0], strict=True):
+            position = self.position.get(clause_id)
+            if position is not None:
+                hits.append((position, 1.0 - float(distance)))
+        return hits
+
+    def chunk(self, clause_id: str) -> Chunk:
+        position = self.position.get(clause_id)
+        if position is None:
+            raise NotFoundError(f"no clause {clause_id!r} in the index; search to find clause ids")
+        return self.chunks[position]
+
+    def document(self, doc_id: str) -> Document:
+        try:
+            return self.documents[doc_id]
+        except KeyError:
+            raise NotFoundError(
+                f"no document {doc_id!r} in the index; `policyqa docs` lists them"
+            ) from None
+
+    def chunks_of(self, doc_id: str) -> list[Chunk]:
+        return [c for c in self.chunks if c.doc_id == doc_id]
+
+
+def open_current(settings: Settings, embedder: Embedder) -> IndexVersion:
+    index_dir = settings.index_dir
+    version = read_current(index_dir)
+    if version is None:
+        raise IndexNotReadyError(
+            f"no index in {index_dir}; build one with `policyqa ingest`"
+        )
+    return IndexVersion(settings, index_dir, version, embedder)
+
+
+def complete_versions(index_dir: Path) -> list[str]:
+    root = versions_dir(index_dir)
+    if not root.exists():
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / COMPLETE_MARKER).exists())
+
+
+def all_versions(index_dir: Path) -> Iterable[str]:
+    root = versions_dir(index_dir)
+    return sorted(p.name for p in root.iterdir()) if root.exists() else []

@@ -1,0 +1,154 @@
+"""Typed values that flow between the layers. No behaviour beyond small conveniences."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Level = Literal["national", "provincial", "municipal", "park", "unknown"]
+Status = Literal["in_force", "superseded", "expired"]
+Language = Literal["zh", "en"]
+
+HEADING_SEPARATOR = " › "
+
+
+class DocumentMeta(BaseModel):
+    """One document's manifest entry (or what could be inferred for a file without one)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,79}$")
+    title: str = Field(min_length=1)
+    short_title: str | None = None
+    issuer: str | None = None
+    doc_number: str | None = None
+    level: Level = "unknown"
+    region: str | None = None
+    language: Language = "zh"
+    issued: dt.date | None = None
+    effective: dt.date | None = None
+    expires: dt.date | None = None
+    status: Status = "in_force"
+    supersedes: str | None = None
+    source: str = Field(min_length=1)
+    official: bool = False
+    note: str | None = None
+    in_manifest: bool = True
+
+    @property
+    def display_title(self) -> str:
+        return self.short_title or self.title
+
+    def public_dict(self) -> dict[str, Any]:
+        data = self.model_dump(mode="json")
+        data["doc_id"] = data.pop("id")
+        return data
+
+
+@dataclass(frozen=True)
+class Document:
+    """A loaded document: its normalized text (the one all offsets refer to) and page map."""
+
+    meta: DocumentMeta
+    text: str
+    # page_starts[i] is the offset in `text` where page i+1 begins; [0] for unpaged formats.
+    page_starts: tuple[int, ...]
+    content_hash: str
+    # Offsets of lines the source marked as headings (HTML h1-h6, DOCX heading styles),
+    # with their level (1 = top).
+    heading_hints: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def doc_id(self) -> str:
+        return self.meta.id
+
+    def page_at(self, offset: int) -> int:
+        page = 1
+        for index, start in enumerate(self.page_starts):
+            if start <= offset:
+                page = index + 1
+            else:
+                break
+        return page
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One clause (or one part of a long clause), with its provenance."""
+
+    clause_id: str
+    doc_id: str
+    heading_path: str
+    clause_number: str | None
+    start: int
+    end: int
+    page: int
+    text: str
+    language: Language
+    ordinal: int
+    # What the embedder and the keyword index see: the heading path, then the text, so a
+    # bare bullet is still findable by the section it belongs to.
+    embed_text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Chunk:
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    chunk: Chunk
+    score: float
+    dense_score: float | None
+    keyword_score: float | None
+    doc_title: str
+    official: bool
+    status: Status
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.chunk
+        return {
+            "doc_id": c.doc_id,
+            "doc_title": self.doc_title,
+            "official": self.official,
+            "status": self.status,
+            "clause_id": c.clause_id,
+            "heading_path": c.heading_path,
+            "clause_number": c.clause_number,
+            "page": c.page,
+            "start": c.start,
+            "end": c.end,
+            "text": c.text,
+            "score": round(self.score, 6),
+            "dense_score": None if self.dense_score is None else round(self.dense_score, 6),
+            "keyword_score": None if self.keyword_score is None else round(self.keyword_score, 6),
+        }
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    version: str | None
+    documents: int
+    clauses: int
+    added: list[str]
+    updated: list[str]
+    unchanged: list[str]
+    removed: list[str]
+    failed: dict[str, str]
+    warnings: list[str]
+    seconds: float
+    embedded_clauses: int
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    @property
+    def clauses_per_second(self) -> float:
+        return self.embedded_clauses / self.seconds if self.seconds > 0 else 0.0

@@ -1,0 +1,1 @@
+"""Question sets, metrics, the eval runner and the benchmarks."""

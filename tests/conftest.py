@@ -1,0 +1,71 @@
+"""Fixtures: the real default embedder (loaded once), and a real small index per test."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings
+from assistant.search.embedding import UniversalSentenceEncoder
+from assistant.service import PolicyService
+from tests.fixtures.documents import write_corpus
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Keep every test away from the developer's index and POLICYQA_* variables."""
+    import os
+
+    for key in list(os.environ):
+        if key.startswith("POLICYQA_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("POLICYQA_INDEX_DIR", str(tmp_path / "index"))
+
+
+@pytest.fixture(scope="session")
+def embedder() -> UniversalSentenceEncoder:
+    return UniversalSentenceEncoder(threads=2)
+
+
+@pytest.fixture(scope="session")
+def fixture_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_corpus(tmp_path_factory.mktemp("corpus"))
+
+
+@pytest.fixture(scope="session")
+def built_index(
+    tmp_path_factory: pytest.TempPathFactory, fixture_corpus: Path,
+    embedder: UniversalSentenceEncoder,
+) -> Path:
+    """An index of the fixture corpus, built once; tests copy it before changing it."""
+    index_dir = tmp_path_factory.mktemp("built") / "index"
+    service = PolicyService(Settings(index_dir=index_dir), embedder)
+    service.ingest(fixture_corpus)
+    return index_dir
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(index_dir=tmp_path / "index")
+
+
+@pytest.fixture
+def corpus(tmp_path: Path, fixture_corpus: Path) -> Path:
+    """A private, writable copy of the fixture corpus."""
+    target = tmp_path / "corpus"
+    shutil.copytree(fixture_corpus, target)
+    return target
+
+
+@pytest.fixture
+def service(
+    tmp_path: Path, built_index: Path, embedder: UniversalSentenceEncoder
+) -> Iterator[PolicyService]:
+    index_dir = tmp_path / "index"
+    shutil.copytree(built_index, index_dir)
+    yield PolicyService(Settings(index_dir=index_dir), embedder)
