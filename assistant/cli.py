@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -16,8 +16,11 @@ from assistant.config import Settings
 from assistant.errors import PolicyQAError
 from assistant.service import PolicyService
 
-app = typer.Typer(help="Question answering over industrial-policy documents.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Question answering over industrial-policy documents.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 console = Console(stderr=True)
 
 
@@ -38,7 +41,7 @@ def _service() -> PolicyService:
         _fail(exc)
 
 
-def _fail(exc: PolicyQAError) -> typer.Exit:
+def _fail(exc: PolicyQAError) -> NoReturn:
     console.print(f"[red]error ({exc.code}):[/red] {exc.message}")
     raise typer.Exit(1)
 
@@ -61,13 +64,21 @@ def _parse_filters(values: list[str] | None) -> dict[str, Any]:
 @app.command()
 def ingest(
     corpus: Annotated[Path | None, typer.Option(help="Corpus folder (default: corpus/).")] = None,
-    rebuild: Annotated[bool, typer.Option(help="Re-embed everything, e.g. after a model change.")] = False,
+    rebuild: Annotated[
+        bool, typer.Option(help="Re-embed everything, e.g. after a model change.")
+    ] = False,
 ) -> None:
     """Build or update the index from the corpus folder."""
     service = _service()
     labels = {"load": "Reading documents", "embed": "Embedding clauses", "write": "Writing index"}
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=False) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
         tasks: dict[str, Any] = {}
 
         def progress(stage: str, done: int, total: int) -> None:
@@ -98,8 +109,12 @@ def ingest(
 def search(
     query: Annotated[str, typer.Argument(help="What to look for, in Chinese or English.")],
     top_k: Annotated[int, typer.Option("--top-k", "-k", help="How many clauses.")] = 5,
-    filter: Annotated[list[str] | None, typer.Option(
-        "--filter", help="key=value on doc_id, level, region, status, language, official.")] = None,
+    filter: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--filter", help="key=value on doc_id, level, region, status, language, official."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Find the clauses that best match a query (hybrid dense + keyword retrieval)."""
@@ -115,8 +130,10 @@ def search(
         c = hit.chunk
         badge = "" if hit.official else " [illustrative]"
         status = "" if hit.status == "in_force" else f" [{hit.status}]"
-        typer.echo(f"{rank}. {c.clause_id}  (score {hit.score:.4f}, page {c.page}, "
-                   f"chars {c.start}-{c.end}){badge}{status}")
+        typer.echo(
+            f"{rank}. {c.clause_id}  (score {hit.score:.4f}, page {c.page}, "
+            f"chars {c.start}-{c.end}){badge}{status}"
+        )
         typer.echo(f"   {c.heading_path}")
         quote = " ".join(c.text.split())
         typer.echo(f"   “{quote[:300]}{'…' if len(quote) > 300 else ''}”\n")
@@ -133,8 +150,12 @@ def show(
         document = service.document(doc_id)
     except PolicyQAError as exc:
         _fail(exc)
-    data = {**document.meta.public_dict(), "text": document.text,
-            "page_starts": list(document.page_starts), "content_hash": document.content_hash}
+    data = {
+        **document.meta.public_dict(),
+        "text": document.text,
+        "page_starts": list(document.page_starts),
+        "content_hash": document.content_hash,
+    }
     if as_json:
         _print_json(data)
         return
@@ -154,8 +175,10 @@ def docs(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = 
         return
     for meta in metas:
         flag = "official" if meta.official else "illustrative"
-        typer.echo(f"{meta.id:40} {meta.language} {meta.level:10} {meta.status:11} {flag:12} "
-                   f"{meta.display_title}")
+        typer.echo(
+            f"{meta.id:40} {meta.language} {meta.level:10} {meta.status:11} {flag:12} "
+            f"{meta.display_title}"
+        )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -56,12 +56,16 @@ class PolicyService:
             return self._index
 
     def ingest(
-        self, corpus_dir: Path | None = None, *, rebuild: bool = False,
+        self,
+        corpus_dir: Path | None = None,
+        *,
+        rebuild: bool = False,
         progress: ProgressCallback | None = None,
     ) -> IngestReport:
         builder = IndexBuilder(self.settings, self.embedder)
-        return builder.build(corpus_dir or self.settings.corpus_dir, rebuild=rebuild,
-                             progress=progress)
+        return builder.build(
+            corpus_dir or self.settings.corpus_dir, rebuild=rebuild, progress=progress
+        )
 
     # -- queries -----------------------------------------------------------------------
 

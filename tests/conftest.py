@@ -39,7 +39,8 @@ def fixture_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def built_index(
-    tmp_path_factory: pytest.TempPathFactory, fixture_corpus: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    fixture_corpus: Path,
     embedder: UniversalSentenceEncoder,
 ) -> Path:
     """An index of the fixture corpus, built once; tests copy it before changing it."""

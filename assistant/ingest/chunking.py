@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from assistant.ingest.markers import Marker, find_marker
 from assistant.types import HEADING_SEPARATOR, Chunk, Document
@@ -102,13 +103,15 @@ def _segments(text: str) -> list[_Segment]:
             continue
         cuts = [m.end() for m in _INLINE_BULLET.finditer(line)]
         bounds = [0, *cuts, len(line)]
-        for a, b in zip(bounds, bounds[1:], strict=False):
+        for a, b in pairwise(bounds):
             piece = line[a:b]
             stripped = piece.rstrip()
             lead = len(piece) - len(piece.lstrip())
             if stripped.strip():
                 segments.append(
-                    _Segment(line_start + a + lead, line_start + a + len(stripped), stripped.strip())
+                    _Segment(
+                        line_start + a + lead, line_start + a + len(stripped), stripped.strip()
+                    )
                 )
     return segments
 
@@ -159,8 +162,14 @@ class ClauseChunker:
         nodes: list[_Node] = []
         absorbing_list = False
 
-        def open_node(rank: float, seg: _Segment, kind: str, marker: Marker | None,
-                      line_is_content: bool, label: str | None) -> _Node:
+        def open_node(
+            rank: float,
+            seg: _Segment,
+            kind: str,
+            marker: Marker | None,
+            line_is_content: bool,
+            label: str | None,
+        ) -> _Node:
             while stack[-1] is not root and stack[-1].rank >= rank:
                 stack.pop()
             parent = stack[-1]
@@ -218,16 +227,17 @@ class ClauseChunker:
                     current.end = seg.end
                     current.has_body = True
                     continue
-                rest = seg.text[len(marker.text):]
+                rest = seg.text[len(marker.text) :]
                 titled = is_title_like(rest) and nxt is not None and next_marker is None
-                node = open_node(marker.rank, seg, "bullet", marker, not titled,
-                                 _label(seg.text, marker))
+                node = open_node(
+                    marker.rank, seg, "bullet", marker, not titled, _label(seg.text, marker)
+                )
                 node.accepts_body = titled
                 continue
 
             if marker is not None:
                 absorbing_list = False
-                rest = seg.text[len(marker.text):]
+                rest = seg.text[len(marker.text) :]
                 content = bool(rest.strip()) and not is_heading_like(rest)
                 open_node(marker.rank, seg, "marker", marker, content, _label(seg.text, marker))
                 continue
@@ -262,9 +272,8 @@ class ClauseChunker:
             return True
         if node.kind in {"heading", "title"}:
             return False
-        if node.kind == "marker" and not node.line_is_content and node.children:
-            return False
-        return True
+        # A numbered heading whose items carry the content has nothing of its own to cite.
+        return not (node.kind == "marker" and not node.line_is_content and node.children)
 
     # -- emitting ------------------------------------------------------------------------
 
@@ -313,9 +322,12 @@ class ClauseChunker:
                 pieces.append((s, s + self.max_chars))
                 s += self.max_chars
             pieces.append((s, e))
+
         def extend(first: int) -> int:
             last = first
-            while last + 1 < len(pieces) and pieces[last + 1][1] - pieces[first][0] <= self.max_chars:
+            while (
+                last + 1 < len(pieces) and pieces[last + 1][1] - pieces[first][0] <= self.max_chars
+            ):
                 last += 1
             return last
 

@@ -226,7 +226,26 @@ def _load_docx(path: Path, limits: LoadLimits) -> LoadedText:
 
 
 _BLOCK_TAGS = frozenset(
-    "p h1 h2 h3 h4 h5 h6 li td th dt dd pre blockquote caption figcaption div address".split()
+    [
+        "p",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "td",
+        "th",
+        "dt",
+        "dd",
+        "pre",
+        "blockquote",
+        "caption",
+        "figcaption",
+        "div",
+        "address",
+    ]
 )
 
 

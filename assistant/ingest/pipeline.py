@@ -153,12 +153,18 @@ class IndexBuilder:
                 meta_json = meta.model_dump_json()
                 fingerprint = _file_fingerprint(path, meta_json, self.chunker)
                 old = previous.info.documents.get(meta.id) if previous else None
-                if (previous and old and old.get("fingerprint") == fingerprint
-                        and meta.id in previous.documents and not rebuild):
+                if (
+                    previous
+                    and old
+                    and old.get("fingerprint") == fingerprint
+                    and meta.id in previous.documents
+                    and not rebuild
+                ):
                     documents.append(previous.documents[meta.id])
                     doc_chunks[meta.id] = previous.chunks.get(meta.id, [])
                     doc_vectors[meta.id] = previous.vectors.get(
-                        meta.id, np.zeros((0, self.embedder.dimension), np.float32))
+                        meta.id, np.zeros((0, self.embedder.dimension), np.float32)
+                    )
                     fingerprints[meta.id] = {"fingerprint": fingerprint, "source": source}
                     unchanged.append(meta.id)
                     continue
@@ -177,8 +183,9 @@ class IndexBuilder:
                 if not meta.in_manifest:
                     inferred = infer_meta(path, corpus_dir, loaded.text)
                     meta = inferred.model_copy(update={"id": meta.id})
-                document = Document(meta, loaded.text, loaded.page_starts,
-                                    loaded.content_hash, loaded.heading_hints)
+                document = Document(
+                    meta, loaded.text, loaded.page_starts, loaded.content_hash, loaded.heading_hints
+                )
                 chunks = self.chunker.chunk(document)
                 if not chunks:
                     failed[source] = f"{path.name}: no clauses could be read from the text"
@@ -192,8 +199,19 @@ class IndexBuilder:
             kept = {d.doc_id for d in documents}
             removed = sorted(set(previous.documents) - kept) if previous else []
             if previous and not (added or updated or removed) and not rebuild:
-                return self._report(current, documents, doc_chunks, added, updated, unchanged,
-                                    removed, failed, warnings, started, 0)
+                return self._report(
+                    current,
+                    documents,
+                    doc_chunks,
+                    added,
+                    updated,
+                    unchanged,
+                    removed,
+                    failed,
+                    warnings,
+                    started,
+                    0,
+                )
 
             vectors = self._embed(to_embed, progress)
             start = 0
@@ -207,7 +225,8 @@ class IndexBuilder:
             all_chunks = [c for d in documents for c in doc_chunks[d.doc_id]]
             all_vectors = (
                 np.vstack([doc_vectors[d.doc_id] for d in documents])
-                if documents else np.zeros((0, self.embedder.dimension), np.float32)
+                if documents
+                else np.zeros((0, self.embedder.dimension), np.float32)
             )
             version = new_version_name(
                 hashlib.sha256(json.dumps(fingerprints, sort_keys=True).encode()).hexdigest()
@@ -226,8 +245,14 @@ class IndexBuilder:
             )
             if progress:
                 progress("write", 0, 1)
-            write_version(self.settings, versions_dir(index_dir) / version, info,
-                          documents, all_chunks, all_vectors)
+            write_version(
+                self.settings,
+                versions_dir(index_dir) / version,
+                info,
+                documents,
+                all_chunks,
+                all_vectors,
+            )
             if stage_hook:
                 stage_hook("written")
             write_current(index_dir, version)
@@ -236,8 +261,19 @@ class IndexBuilder:
             if progress:
                 progress("write", 1, 1)
             self._collect_garbage(index_dir)
-            return self._report(version, documents, doc_chunks, added, updated, unchanged,
-                                removed, failed, warnings, started, len(to_embed))
+            return self._report(
+                version,
+                documents,
+                doc_chunks,
+                added,
+                updated,
+                unchanged,
+                removed,
+                failed,
+                warnings,
+                started,
+                len(to_embed),
+            )
 
     def _embed(self, chunks: list[Chunk], progress: ProgressCallback | None) -> Vectors:
         if not chunks:
@@ -265,10 +301,19 @@ class IndexBuilder:
                 remove_version(self.settings, index_dir, path.name)
 
     @staticmethod
-    def _report(version: str | None, documents: list[Document],
-                doc_chunks: dict[str, list[Chunk]], added: list[str], updated: list[str],
-                unchanged: list[str], removed: list[str], failed: dict[str, str],
-                warnings: list[str], started: float, embedded: int) -> IngestReport:
+    def _report(
+        version: str | None,
+        documents: list[Document],
+        doc_chunks: dict[str, list[Chunk]],
+        added: list[str],
+        updated: list[str],
+        unchanged: list[str],
+        removed: list[str],
+        failed: dict[str, str],
+        warnings: list[str],
+        started: float,
+        embedded: int,
+    ) -> IngestReport:
         return IngestReport(
             version=version,
             documents=len(documents),

@@ -41,7 +41,8 @@ def _normalize(vectors: npt.NDArray[np.floating]) -> Vectors:
         array = array.reshape(1, -1)
     norms = np.linalg.norm(array, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
-    return (array / norms).astype(np.float32)
+    normalized: Vectors = (array / norms).astype(np.float32)
+    return normalized
 
 
 class UniversalSentenceEncoder:
@@ -125,8 +126,11 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         vectors = self._model.encode(
-            list(texts), batch_size=self._batch_size, convert_to_numpy=True,
-            normalize_embeddings=True, show_progress_bar=False,
+            list(texts),
+            batch_size=self._batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
         )
         return _normalize(vectors)
 

@@ -1,16 +1,17 @@
 """Hybrid retrieval: dense (Chroma) and keyword (BM25) rankings, fused by language.
 
-Plain reciprocal-rank fusion gives BM25 half the vote even when the question and its answer
-are in different languages, where BM25 can only match the wrong documents. So the keyword
-ranking's weight depends on whether the best dense hits share the question's language:
-the dense retriever favours its own language, so when it still ranks another language
-first, the question is a cross-language one and the keyword vote is turned down.
+The multilingual encoder scores a passage in the question's own language higher than an
+equally relevant one in the other language, and plain reciprocal-rank fusion then gives
+BM25 (which can only match the question's language) half the vote. Both push
+cross-language answers out. So the dense candidates are drawn from each document language
+separately, cross-language similarities get a calibrated bonus before ranking
+(`evals/calibrate.py` measures it), and when the best dense hit is in the other language
+the keyword ranking's weight is turned down.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -52,20 +53,18 @@ class HybridRetriever:
             raise ValueError("top_k must be positive")
         pool = candidates or max(4 * top_k, 40)
         query_vector = self.embedder.embed([query])[0]
-        dense = index.dense(query_vector, pool, filters)
+        query_language = detect_language(query)
+        dense = self._dense(index, query_vector, query_language, pool, filters)
 
         keyword_scores = index.keyword.scores(query)
         mask = index.mask(filters)
         if mask is not None:
             keyword_scores = np.where(mask, keyword_scores, 0.0)
-        keyword_order = [int(i) for i in np.argsort(-keyword_scores)[:pool]
-                         if keyword_scores[i] > 0]
+        keyword_order = [
+            int(i) for i in np.argsort(-keyword_scores)[:pool] if keyword_scores[i] > 0
+        ]
 
-        query_language = detect_language(query)
-        top_languages = Counter(index.chunks[pos].language for pos, _ in dense[:3])
-        cross_language = bool(top_languages) and (
-            top_languages.most_common(1)[0][0] != query_language
-        )
+        cross_language = bool(dense) and index.chunks[dense[0][0]].language != query_language
         keyword_weight = (
             self.settings.cross_language_keyword_weight
             if cross_language
@@ -74,10 +73,10 @@ class HybridRetriever:
 
         k = self.settings.rrf_k
         fused: dict[int, float] = {}
-        dense_scores: dict[int, float] = {}
-        for rank, (pos, similarity) in enumerate(dense):
+        dense_scores: dict[int, float | None] = {}
+        for rank, (pos, cosine) in enumerate(dense):
             fused[pos] = fused.get(pos, 0.0) + 1.0 / (k + rank + 1)
-            dense_scores[pos] = similarity
+            dense_scores[pos] = cosine
         for rank, pos in enumerate(keyword_order):
             fused[pos] = fused.get(pos, 0.0) + keyword_weight / (k + rank + 1)
 
@@ -87,7 +86,7 @@ class HybridRetriever:
             chunk = index.chunks[pos]
             meta = index.documents[chunk.doc_id].meta
             similarity = dense_scores.get(pos)
-            if similarity is None:
+            if similarity is None:  # a keyword-only candidate: score it exactly
                 similarity = float(np.dot(index.vectors[pos], query_vector))
             hits.append(
                 SearchHit(
@@ -101,3 +100,30 @@ class HybridRetriever:
                 )
             )
         return hits
+
+    def _dense(
+        self,
+        index: IndexVersion,
+        vector: np.ndarray[Any, Any],
+        query_language: str,
+        pool: int,
+        filters: Mapping[str, Any] | None,
+    ) -> list[tuple[int, float]]:
+        """Dense candidates from every document language, ranked by calibrated similarity."""
+        languages = sorted({c.language for c in index.chunks})
+        wanted = (filters or {}).get("language")
+        if wanted is not None:
+            allowed = {wanted} if isinstance(wanted, str) else set(wanted)
+            languages = [lang for lang in languages if lang in allowed]
+        if len(languages) <= 1:
+            return index.dense(vector, pool, filters)
+        bonus = self.settings.cross_language_bonus
+        merged: list[tuple[int, float, float]] = []
+        for language in languages:
+            scoped = {**(filters or {}), "language": language}
+            adjust = 0.0 if language == query_language else bonus
+            merged.extend(
+                (pos, sim + adjust, sim) for pos, sim in index.dense(vector, pool, scoped)
+            )
+        merged.sort(key=lambda item: (-item[1], item[0]))
+        return [(pos, sim) for pos, _, sim in merged[:pool]]

@@ -17,6 +17,7 @@ A version is immutable once complete, so readers never see a half-written index.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -85,12 +86,14 @@ def chroma_client(settings: Settings, version_dir: Path) -> Any:
     """An embedded client in the version folder, or an HTTP client to the configured server."""
     import chromadb
 
-    chroma_settings = chromadb.Settings(anonymized_telemetry=False, allow_reset=False)
+    chroma_settings = chromadb.config.Settings(anonymized_telemetry=False, allow_reset=False)
     if settings.chroma_url:
         from urllib.parse import urlparse
 
         url = urlparse(settings.chroma_url)
-        headers = {"Authorization": f"Bearer {settings.chroma_token}"} if settings.chroma_token else None
+        headers = (
+            {"Authorization": f"Bearer {settings.chroma_token}"} if settings.chroma_token else None
+        )
         try:
             return chromadb.HttpClient(
                 host=url.hostname or "127.0.0.1",
@@ -197,10 +200,9 @@ def write_version(
 
     client = chroma_client(settings, version_dir)
     name = collection_name(info.version)
-    try:
+    # Absent on a first try; Chroma raises different errors for that by backend.
+    with contextlib.suppress(Exception):
         client.delete_collection(name)
-    except Exception:  # absent on a first try; Chroma raises different errors by backend
-        pass
     collection = client.create_collection(
         name,
         embedding_function=None,
@@ -231,10 +233,9 @@ def read_info(version_dir: Path) -> IndexInfo:
 def remove_version(settings: Settings, index_dir: Path, version: str) -> None:
     version_dir = versions_dir(index_dir) / version
     if settings.chroma_url:
-        try:
+        # Already gone, or the server is down: the folder goes all the same.
+        with contextlib.suppress(Exception):
             chroma_client(settings, version_dir).delete_collection(collection_name(version))
-        except Exception:  # already gone, or the server is down: the folder still goes
-            pass
     # An embedded store is just files: unlinking them is safe even while another process
     # still has the old version open, and version names are never reused.
     shutil.rmtree(version_dir, ignore_errors=True)
@@ -247,13 +248,12 @@ def where_clause(filters: Mapping[str, Any] | None) -> dict[str, Any] | None:
     terms: list[dict[str, Any]] = []
     for key, value in filters.items():
         if key not in FILTER_FIELDS:
-            raise BadInputError(
-                f"unknown filter {key!r}; use one of: {', '.join(FILTER_FIELDS)}"
-            )
+            raise BadInputError(f"unknown filter {key!r}; use one of: {', '.join(FILTER_FIELDS)}")
         values = list(value) if isinstance(value, list | tuple | set) else [value]
         if key == "official":
-            values = [v if isinstance(v, bool) else str(v).lower() in {"true", "1", "yes"}
-                      for v in values]
+            values = [
+                v if isinstance(v, bool) else str(v).lower() in {"true", "1", "yes"} for v in values
+            ]
         else:
             values = [str(v) for v in values]
         terms.append({key: values[0]} if len(values) == 1 else {key: {"$in": values}})
@@ -314,7 +314,7 @@ class IndexVersion:
         if where is None:
             return None
         mask = np.ones(len(self.chunks), dtype=bool)
-        terms = where["$and"] if "$and" in where else [where]
+        terms = where.get("$and", [where])
         for term in terms:
             ((key, condition),) = term.items()
             allowed = condition["$in"] if isinstance(condition, dict) else [condition]
@@ -366,9 +366,7 @@ def open_current(settings: Settings, embedder: Embedder) -> IndexVersion:
     index_dir = settings.index_dir
     version = read_current(index_dir)
     if version is None:
-        raise IndexNotReadyError(
-            f"no index in {index_dir}; build one with `policyqa ingest`"
-        )
+        raise IndexNotReadyError(f"no index in {index_dir}; build one with `policyqa ingest`")
     return IndexVersion(settings, index_dir, version, embedder)
 
 

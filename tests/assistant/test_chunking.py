@@ -14,15 +14,21 @@ from tests.conftest import REPO
 from tests.fixtures.documents import EN_GUIDE, ZH_MEASURES
 
 
-def make_document(text: str, doc_id: str = "doc-one", language: str = "zh",
-                  hints: dict[int, int] | None = None) -> Document:
+def make_document(
+    text: str, doc_id: str = "doc-one", language: str = "zh", hints: dict[int, int] | None = None
+) -> Document:
     builder = _TextBuilder()
     for line in text.splitlines():
         builder.add(line)
     loaded = builder.build()
     meta = DocumentMeta(id=doc_id, title="Doc", language=language, source="x.txt")  # type: ignore[arg-type]
-    return Document(meta, loaded.text, loaded.page_starts,
-                    hashlib.sha256(loaded.text.encode()).hexdigest(), hints or {})
+    return Document(
+        meta,
+        loaded.text,
+        loaded.page_starts,
+        hashlib.sha256(loaded.text.encode()).hexdigest(),
+        hints or {},
+    )
 
 
 def by_number(chunks: list, number: str):  # type: ignore[no-untyped-def]
@@ -79,11 +85,18 @@ def test_the_notice_splits_inline_bullets_into_titled_measures() -> None:
     text = (REPO / "corpus/documents/notice-2022-industrial-economy.txt").read_text("utf-8")
     document = make_document(text, doc_id="notice", language="en")
     chunks = ClauseChunker().chunk(document)
-    exports = [c for c in chunks if c.heading_path.endswith("Stabilize exports of industrial products")]
+    exports = [
+        c for c in chunks if c.heading_path.endswith("Stabilize exports of industrial products")
+    ]
     assert len(exports) == 1
-    assert exports[0].text.startswith("- Stabilize exports of industrial products\nImplement foreign")
+    assert exports[0].text.startswith(
+        "- Stabilize exports of industrial products\nImplement foreign"
+    )
     assert "cross-border e-commerce" in exports[0].text
-    assert exports[0].heading_path == "Doc › Key Measures for Industrial Growth › Stabilize exports of industrial products"
+    assert (
+        exports[0].heading_path
+        == "Doc › Key Measures for Industrial Growth › Stabilize exports of industrial products"
+    )
 
 
 def test_long_clause_splits_at_sentences_with_overlap() -> None:
@@ -91,7 +104,9 @@ def test_long_clause_splits_at_sentences_with_overlap() -> None:
     chunks = ClauseChunker(max_chars=120, overlap_sentences=1).chunk(document)
     parts = [c for c in chunks if c.clause_number == "第六条"]
     assert len(parts) >= 2
-    assert [p.clause_id for p in parts] == [f"{parts[0].clause_id[:-3]}_p{i}" for i in range(1, len(parts) + 1)]
+    assert [p.clause_id for p in parts] == [
+        f"{parts[0].clause_id[:-3]}_p{i}" for i in range(1, len(parts) + 1)
+    ]
     for part in parts:
         assert len(part.text) <= 120
         assert part.text.endswith(("。", "；")), part.text
@@ -120,7 +135,10 @@ def test_heading_hints_from_the_source_format_open_sections() -> None:
     meta = DocumentMeta(id="hinted", title="T", language="en", source="x.html")
     document = Document(meta, loaded.text, loaded.page_starts, "h", loaded.heading_hints)
     chunks = ClauseChunker().chunk(document)
-    assert [c.heading_path for c in chunks] == ["T › Title of the measures", "T › Title of the measures › Fees"]
+    assert [c.heading_path for c in chunks] == [
+        "T › Title of the measures",
+        "T › Title of the measures › Fees",
+    ]
 
 
 def test_invalid_settings_are_rejected_at_construction() -> None:
@@ -131,8 +149,14 @@ def test_invalid_settings_are_rejected_at_construction() -> None:
 
 
 _line = st.one_of(
-    st.text(alphabet="第一二三条章节（）()、.1234567890-•。；！？ 补贴企业ABCabc：:", min_size=0, max_size=60),
-    st.sampled_from(["第一章 总则", "第二条 内容。", "（一）项目；", "1. 材料", "- item", "Article 3 Fee"]),
+    st.text(
+        alphabet="第一二三条章节（）()、.1234567890-•。；！？ 补贴企业ABCabc：:",
+        min_size=0,
+        max_size=60,
+    ),
+    st.sampled_from(
+        ["第一章 总则", "第二条 内容。", "（一）项目；", "1. 材料", "- item", "Article 3 Fee"]
+    ),
 )
 
 

@@ -22,8 +22,10 @@ QUESTIONS = [
 
 
 def answers(service: PolicyService) -> list[list[tuple[str, float]]]:
-    return [[(h.chunk.clause_id, round(h.score, 6)) for h in service.search(q, top_k=5)]
-            for q in QUESTIONS]
+    return [
+        [(h.chunk.clause_id, round(h.score, 6)) for h in service.search(q, top_k=5)]
+        for q in QUESTIONS
+    ]
 
 
 def test_every_hit_quotes_its_document_at_its_offsets(service: PolicyService) -> None:
@@ -122,7 +124,9 @@ def test_a_crash_mid_ingest_leaves_the_previous_index_answering(
     report = fresh.ingest(corpus)
     assert report.updated == ["zh-measures"]
     assert any("新增条款" in c.text for c in fresh.index.chunks)
-    assert complete_versions(service.settings.index_dir)[-1] == read_current(service.settings.index_dir)
+    assert complete_versions(service.settings.index_dir)[-1] == read_current(
+        service.settings.index_dir
+    )
 
 
 def test_an_index_refuses_a_different_model(service: PolicyService, corpus: Path) -> None:
@@ -156,7 +160,8 @@ def test_a_file_missing_from_the_manifest_is_ingested_with_a_warning(
     settings: Settings, corpus: Path, embedder: UniversalSentenceEncoder
 ) -> None:
     (corpus / "documents" / "Extra Notes.txt").write_text(
-        "附加说明\n第一条 对出口企业给予信用保险保费补贴。", encoding="utf-8")
+        "附加说明\n第一条 对出口企业给予信用保险保费补贴。", encoding="utf-8"
+    )
     (corpus / "documents" / "table.xlsx").write_bytes(b"PK")
     service = PolicyService(settings, embedder)
     report = service.ingest(corpus)

@@ -21,7 +21,10 @@ def test_pdf_keeps_chinese_text_exactly_and_knows_each_page(tmp_path: Path) -> N
 
 
 def test_pdf_rejoins_lines_the_layout_wrapped(tmp_path: Path) -> None:
-    long_line = "对设备投资额不低于500万元的技术改造项目按设备投资额的百分之十给予补助单个企业最高不超过三百万元"
+    long_line = (
+        "对设备投资额不低于500万元的技术改造项目按设备投资额的百分之十给予补助"
+        "单个企业最高不超过三百万元"
+    )
     half = len(long_line) // 2
     path = tmp_path / "wrapped.pdf"
     write_pdf(path, [[long_line[:half], long_line[half:], "一、短句。"]])
@@ -34,8 +37,14 @@ def test_docx_paragraphs_and_heading_styles(tmp_path: Path) -> None:
     write_docx(path, DOCX_PARAGRAPHS)
     loaded = load_file(path)
     assert loaded.text.split("\n") == [text for _, text in DOCX_PARAGRAPHS]
-    heading_lines = {loaded.text[o:].split("\n")[0]: level for o, level in loaded.heading_hints.items()}
-    assert heading_lines == {"示例区能源保供工作方案": 1, "一、重点企业白名单": 2, "二、原材料保供": 2}
+    heading_lines = {
+        loaded.text[o:].split("\n")[0]: level for o, level in loaded.heading_hints.items()
+    }
+    assert heading_lines == {
+        "示例区能源保供工作方案": 1,
+        "一、重点企业白名单": 2,
+        "二、原材料保供": 2,
+    }
 
 
 def test_html_drops_scripts_and_marks_headings(tmp_path: Path) -> None:
@@ -59,7 +68,9 @@ def test_gb18030_text_is_detected_and_decoded(tmp_path: Path) -> None:
 
 def test_normalization_strips_invisible_characters_and_full_width_spaces(tmp_path: Path) -> None:
     path = tmp_path / "messy.txt"
-    path.write_text("\ufeff第一条\u3000内容\u200b。  \r\n\r\n\r\n\t第二条 内容。\n", encoding="utf-8")
+    path.write_text(
+        "\ufeff第一条\u3000内容\u200b。  \r\n\r\n\r\n\t第二条 内容。\n", encoding="utf-8"
+    )
     assert load_file(path).text == "第一条 内容。\n\n第二条 内容。"
 
 
@@ -72,7 +83,9 @@ def test_normalization_strips_invisible_characters_and_full_width_spaces(tmp_pat
         ("fake.docx", b"not a zip at all", "not a valid DOCX"),
     ],
 )
-def test_bad_files_fail_with_a_reason(tmp_path: Path, name: str, content: bytes, reason: str) -> None:
+def test_bad_files_fail_with_a_reason(
+    tmp_path: Path, name: str, content: bytes, reason: str
+) -> None:
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(DocumentLoadError) as info:

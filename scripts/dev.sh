@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# policyqa's two commands, on a fresh clone with only Python 3.11 and pip:
+#   scripts/dev.sh demo   set up, ingest the bundled corpus, and run the main job
+#   scripts/dev.sh test   set up, then ruff, mypy and the whole test suite
+# Setup is skipped when pyproject.toml and requirements.lock have not changed since the
+# last run; pip's own cache keeps downloads between runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV="${POLICYQA_VENV:-.venv}"
+
+find_python() {
+  for candidate in "${PYTHON:-}" python3.11 python3 python; do
+    [ -n "$candidate" ] || continue
+    if command -v "$candidate" >/dev/null 2>&1 &&
+      "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then
+      echo "$candidate"
+      return
+    fi
+  done
+  echo "policyqa needs Python 3.11 (set PYTHON=/path/to/python3.11)" >&2
+  exit 1
+}
+
+setup() {
+  local stamp="$VENV/.policyqa-setup" want
+  want="$(cat pyproject.toml requirements.lock | sha256sum | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$VENV/bin/policyqa" ]; then
+    return
+  fi
+  echo "==> setting up $VENV"
+  [ -x "$VENV/bin/python" ] || "$(find_python)" -m venv "$VENV"
+  "$VENV/bin/python" -m pip install --quiet --upgrade pip
+  # torch first and pinned: 2.13.0 is the CPU build on this machine's disk; an unpinned
+  # torch would pull a multi-GB CUDA build.
+  "$VENV/bin/python" -m pip install --quiet torch==2.13.0
+  "$VENV/bin/python" -m pip install --quiet -c requirements.lock -e '.[dev]'
+  echo "$want" >"$stamp"
+}
+
+demo() {
+  setup
+  export PATH="$PWD/$VENV/bin:$PATH"
+  policyqa ingest
+  echo
+  echo "==> policyqa search \"新能源汽车购车补贴每辆多少钱\" --top-k 3"
+  policyqa search "新能源汽车购车补贴每辆多少钱" --top-k 3
+  echo "==> policyqa search \"support for overseas warehouses\" --top-k 3"
+  policyqa search "support for overseas warehouses" --top-k 3
+}
+
+run_tests() {
+  setup
+  export PATH="$PWD/$VENV/bin:$PATH"
+  echo "==> ruff"
+  ruff check .
+  ruff format --check .
+  echo "==> mypy"
+  mypy
+  echo "==> pytest"
+  python -m pytest "$@"
+}
+
+case "${1:-}" in
+  setup) setup ;;
+  demo) demo ;;
+  test) shift; run_tests "$@" ;;
+  *) echo "usage: scripts/dev.sh setup|demo|test [pytest args]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import pytest
+
+from assistant.config import Settings
+from assistant.search.retrieval import HybridRetriever, detect_language
+from assistant.service import PolicyService
+
+CROSS_LANGUAGE = {
+    # English question, Chinese answer (the PDF's clause on air conditioners)
+    "How much is the subsidy for an energy-efficient air conditioner?": "zh-appliances:1.2.1",
+    # Chinese question, English answer
+    "跨境电商卖家平台费返还比例": "en-ecommerce:1.1",
+}
+
+
+def test_language_detection() -> None:
+    assert detect_language("海外仓补贴标准") == "zh"
+    assert detect_language("overseas warehouse subsidy") == "en"
+    assert detect_language("NEV 购车补贴每辆多少") == "zh"
+
+
+def test_cross_language_questions_keep_the_dense_answer(service: PolicyService) -> None:
+    for question, clause_id in CROSS_LANGUAGE.items():
+        assert service.search(question, top_k=1)[0].chunk.clause_id == clause_id, question
+
+
+def test_plain_rank_fusion_loses_the_cross_language_answer(service: PolicyService) -> None:
+    """The reason fusion is language-aware: equal votes let BM25 pick same-language text."""
+    plain = Settings(
+        index_dir=service.settings.index_dir,
+        cross_language_bonus=0.0,
+        cross_language_keyword_weight=1.0,
+    )
+    retriever = HybridRetriever(plain, service.embedder)
+    question = "How much is the subsidy for an energy-efficient air conditioner?"
+    top = retriever.search(service.index, question, top_k=1)[0]
+    assert top.chunk.clause_id != CROSS_LANGUAGE[question]
+    assert top.chunk.language == "en"
+
+
+def test_same_language_questions_still_use_keywords(service: PolicyService) -> None:
+    hits = service.search("一级能效冰箱每台补贴", top_k=3)
+    assert hits[0].chunk.clause_id == "zh-appliances:1.2.2"
+    assert hits[0].keyword_score and hits[0].keyword_score > 0
+
+
+def test_retriever_validates_its_arguments(service: PolicyService) -> None:
+    with pytest.raises(ValueError):
+        service.retriever.search(service.index, "补贴", top_k=0)
