@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from assistant.config import Settings
 from assistant.errors import PolicyQAError
 from assistant.service import PolicyService
+from assistant.types import Answer
 
 app = typer.Typer(
     help="Question answering over industrial-policy documents.",
@@ -139,6 +140,79 @@ def search(
         typer.echo(f"   “{quote[:300]}{'…' if len(quote) > 300 else ''}”\n")
 
 
+def _print_answer(answer: Answer) -> None:
+    typer.echo(answer.answer)
+    if answer.note and answer.answered:
+        typer.echo(f"\n({answer.note})")
+    if answer.citations:
+        typer.echo("\nSources:")
+    for c in answer.citations:
+        flags = "" if c.official else " [illustrative]"
+        flags += "" if c.status == "in_force" else f" [{c.status}]"
+        typer.echo(f"[{c.n}] {c.doc_title} › {c.heading_path.split(' › ', 1)[-1]}{flags}")
+        typer.echo(f"    {c.clause_id}, page {c.page}, chars {c.start}-{c.end}")
+    typer.echo(f"\n[{answer.mode}; machine-generated from the cited text, check the sources]")
+
+
+@app.command()
+def ask(
+    question: Annotated[
+        str | None, typer.Argument(help="The question (omit with --batch).")
+    ] = None,
+    top_k: Annotated[int | None, typer.Option("--top-k", "-k", help="Clauses to retrieve.")] = None,
+    filter: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--filter", help="key=value on doc_id, level, region, status, language, official."
+        ),
+    ] = None,
+    mode: Annotated[str | None, typer.Option(help="extractive (default) or generative.")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the typed answer as JSON.")
+    ] = False,
+    batch: Annotated[
+        str | None,
+        typer.Option(
+            "--batch", help="File with one question a line ('-' for stdin); prints JSON lines."
+        ),
+    ] = None,
+) -> None:
+    """Answer a question from the corpus, citing the exact clauses, or say it cannot."""
+    if mode not in (None, "extractive", "generative"):
+        console.print("[red]--mode must be extractive or generative[/red]")
+        raise typer.Exit(2)
+    if (question is None) == (batch is None):
+        console.print("[red]give a QUESTION or --batch FILE[/red]")
+        raise typer.Exit(2)
+    service = _service()
+    filters = _parse_filters(filter)
+    chosen: Any = mode
+    if batch is not None:
+        handle = sys.stdin if batch == "-" else open(batch, encoding="utf-8")  # noqa: SIM115
+        with handle:
+            for line in handle:
+                if not line.strip():
+                    continue
+                try:
+                    result: dict[str, Any] = service.ask(
+                        line.strip(), top_k, filters, mode=chosen
+                    ).model_dump(mode="json")
+                except PolicyQAError as exc:
+                    result = {"question": line.strip(), "error": exc.code, "message": exc.message}
+                sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+                sys.stdout.flush()
+        return
+    assert question is not None
+    try:
+        answer = service.ask(question, top_k, filters, mode=chosen)
+    except PolicyQAError as exc:
+        _fail(exc)
+    if as_json:
+        _print_json(answer.model_dump(mode="json"))
+    else:
+        _print_answer(answer)
+
+
 @app.command()
 def show(
     doc_id: Annotated[str, typer.Argument(help="Document id, as listed by `policyqa docs`.")],
@@ -179,6 +253,28 @@ def docs(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = 
             f"{meta.id:40} {meta.language} {meta.level:10} {meta.status:11} {flag:12} "
             f"{meta.display_title}"
         )
+
+
+@app.command("eval")
+def evaluate(
+    dataset: Annotated[Path | None, typer.Option(help="JSONL question set.")] = None,
+    mode: Annotated[str, typer.Option(help="extractive or generative.")] = "extractive",
+    out: Annotated[Path, typer.Option(help="Folder for report.jsonl, summary.*")] = Path(
+        "out/eval"
+    ),
+    per_kind: Annotated[
+        int | None,
+        typer.Option("--per-kind", help="Only the first N questions of each kind (a fast subset)."),
+    ] = None,
+    thresholds: Annotated[
+        Path | None, typer.Option(help="Fail if policyqa falls below the floors in this JSON file.")
+    ] = None,
+) -> None:
+    """Run the golden set through policyqa and print the metrics."""
+    from evals.cli import run_from_cli
+
+    code = run_from_cli(_service(), dataset, mode, out, per_kind, thresholds)
+    raise typer.Exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

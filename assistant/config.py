@@ -42,8 +42,23 @@ class Settings(BaseSettings):
     cross_language_keyword_weight: float = Field(default=0.05, ge=0.0, le=10.0)
     # Added to the cosine similarity of a passage in the other language than the question's;
     # measured on the golden set by evals/calibrate.py.
-    cross_language_bonus: float = Field(default=0.12, ge=0.0, le=1.0)
+    cross_language_bonus: float = Field(default=0.08, ge=0.0, le=1.0)
     rrf_k: int = Field(default=60, ge=1, le=1000)
+
+    # Generative answers: any OpenAI-compatible chat endpoint. Extractive stays the default.
+    llm_base_url: str | None = None
+    llm_model: str = "local"
+    llm_api_key: str | None = None
+    llm_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    llm_max_tokens: int = Field(default=400, ge=16, le=8192)
+    default_mode: Literal["extractive", "generative"] = "extractive"
+
+    # Refusal: the best calibrated similarity a question needs to be answered at all, and
+    # how far below the best clause another may be and still be cited. Measured on the
+    # golden set by evals/calibrate.py.
+    support_threshold: float = Field(default=0.424, ge=-1.0, le=1.0)
+    cross_language_support_threshold: float = Field(default=0.445, ge=-1.0, le=1.0)
+    citation_margin: float = Field(default=0.15, ge=0.0, le=2.0)
 
     max_question_chars: int = Field(default=2000, ge=10, le=100_000)
     keep_versions: int = Field(default=2, ge=1, le=50)

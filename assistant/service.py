@@ -2,19 +2,74 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assistant.answer.extractive import ExtractiveAnswerer
+from assistant.answer.generative import (
+    ChatModelGenerator,
+    GenerativeAnswerer,
+    Generator,
+    ValidatedAnswer,
+    describe_failure,
+)
+from assistant.answer.refusal import SupportJudge, is_instruction, uncovered_places
 from assistant.config import Settings
 from assistant.errors import BadInputError, QuestionTooLongError
 from assistant.ingest.pipeline import IndexBuilder, ProgressCallback
 from assistant.search.embedding import Embedder, create_embedder
-from assistant.search.retrieval import HybridRetriever
+from assistant.search.retrieval import HybridRetriever, detect_language
 from assistant.search.store import IndexVersion, open_current, read_current
-from assistant.types import Chunk, Document, DocumentMeta, IngestReport, SearchHit
+from assistant.types import (
+    Answer,
+    Chunk,
+    Document,
+    DocumentMeta,
+    IngestReport,
+    Language,
+    Mode,
+    SearchHit,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 2)
+
+
+def refusal_text(
+    language: Language, reason: str, titles: list[str], places: list[str] | None = None
+) -> str:
+    if reason == "not_covered":
+        named = "、".join(places or []) if language == "zh" else ", ".join(places or [])
+        return (
+            f"文件库中没有关于{named}的政策文件，无法回答。现有文件覆盖国家通知和示例地区的配套措施。"
+            if language == "zh"
+            else f"The corpus has no policy documents for {named}, so it cannot answer this. "
+            "It covers the national Notice and the sample localities' measures."
+        )
+    if reason == "instruction":
+        return (
+            "我只能根据政策文件回答关于政策措施的问题，不能执行改变规则的指令。请直接提出政策问题。"
+            if language == "zh"
+            else "I can only answer questions about the policy documents from their text; "
+            "I do not follow instructions that change how I work. Please ask about a measure."
+        )
+    if language == "zh":
+        text = "文件库中没有能够回答这个问题的条款，无法给出有依据的回答。"
+        return text + (
+            f"可能相关的文件：{'；'.join(f'《{t}》' for t in titles)}。" if titles else ""
+        )
+    text = (
+        "The documents in the corpus do not answer this question, so there is no grounded answer."
+    )
+    return text + (f" Closest documents: {'; '.join(titles)}." if titles else "")
 
 
 @dataclass(frozen=True)
@@ -30,16 +85,26 @@ class ClauseView:
 class PolicyService:
     """Search, documents and clauses over the live index; reloads when a new one is switched in."""
 
-    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+    def __init__(
+        self, settings: Settings, embedder: Embedder, generator: Generator | None = None
+    ) -> None:
         self.settings = settings
         self.embedder = embedder
         self.retriever = HybridRetriever(settings, embedder)
+        self.judge = SupportJudge(
+            settings.support_threshold,
+            settings.cross_language_bonus,
+            settings.cross_language_support_threshold,
+        )
+        self.extractive = ExtractiveAnswerer()
+        self.generator = generator
         self._index: IndexVersion | None = None
         self._lock = threading.Lock()
 
     @classmethod
     def create(cls, settings: Settings) -> PolicyService:
-        return cls(settings, create_embedder(settings))
+        generator = ChatModelGenerator.from_settings(settings) if settings.llm_base_url else None
+        return cls(settings, create_embedder(settings), generator)
 
     # -- the live index ----------------------------------------------------------------
 
@@ -91,6 +156,133 @@ class PolicyService:
     ) -> list[SearchHit]:
         query = self.check_question(query)
         return self.retriever.search(self.index, query, self.check_top_k(top_k), filters)
+
+    def ask(
+        self,
+        question: str,
+        top_k: int | None = None,
+        filters: Mapping[str, Any] | None = None,
+        language: Language | None = None,
+        mode: Mode | None = None,
+    ) -> Answer:
+        """Answer from the corpus only, with verbatim citations, or refuse."""
+        started = time.perf_counter()
+        question = self.check_question(question)
+        language = language or detect_language(question)
+        mode = mode or self.settings.default_mode
+        timings: dict[str, float] = {}
+
+        if is_instruction(question):
+            return self._refusal(question, language, mode, [], "instruction", timings, started)
+        index = self.index
+        uncovered = uncovered_places(question, index.coverage_text)
+        if uncovered:
+            return self._refusal(
+                question,
+                language,
+                mode,
+                [],
+                "not_covered",
+                timings,
+                started,
+                places=sorted(uncovered),
+            )
+
+        retrieve_started = time.perf_counter()
+        hits = self.retriever.search(index, question, self.check_top_k(top_k), filters)
+        timings["retrieve_ms"] = _ms(retrieve_started)
+        if not self.judge.supported(question, hits):
+            return self._refusal(question, language, mode, hits, "unsupported", timings, started)
+        cited = self._citable(question, hits)
+
+        compose_started = time.perf_counter()
+        documents = index.documents
+        text, citations = self.extractive.compose(question, language, cited, documents)
+        note: str | None = None
+        used_mode: Mode = "extractive"
+        if mode == "generative":
+            generated, note = self._generate(question, language, cited, documents)
+            if generated is not None:
+                text, citations, used_mode = generated.text, generated.citations, "generative"
+        timings["compose_ms"] = _ms(compose_started)
+        timings["total_ms"] = _ms(started)
+        return Answer(
+            question=question,
+            answered=True,
+            answer=text,
+            citations=citations,
+            mode=used_mode,
+            language=language,
+            note=note,
+            timings_ms=timings,
+        )
+
+    def _citable(self, question: str, hits: list[SearchHit]) -> list[SearchHit]:
+        """Clauses close enough to the best one, clauses in force first."""
+        language = detect_language(question)
+        best = max(self.judge.calibrated(h, language) for h in hits)
+        floor = max(self.settings.support_threshold, best - self.settings.citation_margin)
+        close = [h for h in hits if self.judge.calibrated(h, language) >= floor]
+        return sorted(close, key=lambda h: h.status != "in_force")
+
+    def _generate(
+        self,
+        question: str,
+        language: Language,
+        hits: list[SearchHit],
+        documents: dict[str, Document],
+    ) -> tuple[ValidatedAnswer | None, str | None]:
+        if self.generator is None:
+            return None, "no language model is configured; showing the extractive answer"
+        try:
+            generated = GenerativeAnswerer(self.generator).answer(
+                question, language, hits, documents
+            )
+        except Exception as exc:  # any client, network or timeout error means fallback
+            log.warning("generative answer failed: %s", exc)
+            return None, describe_failure(exc)
+        if generated is None:
+            return (
+                None,
+                "the language model gave no answer with valid citations; "
+                "showing the extractive answer",
+            )
+        if generated.dropped_sentences:
+            return generated, (
+                f"{generated.dropped_sentences} generated sentence(s) without "
+                "valid support were removed"
+            )
+        return generated, None
+
+    def _refusal(
+        self,
+        question: str,
+        language: Language,
+        mode: Mode,
+        hits: list[SearchHit],
+        reason: str,
+        timings: dict[str, float],
+        started: float,
+        places: list[str] | None = None,
+    ) -> Answer:
+        suggestions: list[dict[str, str]] = []
+        if reason == "unsupported":
+            for hit in hits:
+                if hit.chunk.doc_id not in {s["doc_id"] for s in suggestions}:
+                    suggestions.append({"doc_id": hit.chunk.doc_id, "title": hit.doc_title})
+            suggestions = suggestions[:3]
+        timings["total_ms"] = _ms(started)
+        return Answer(
+            question=question,
+            answered=False,
+            answer=refusal_text(language, reason, [s["title"] for s in suggestions], places),
+            citations=[],
+            mode=mode if mode == "extractive" else "extractive",
+            language=language,
+            note=reason,
+            suggested_documents=suggestions,
+            timings_ms=timings,
+        )
 
     def documents(self, filters: Mapping[str, Any] | None = None) -> list[DocumentMeta]:
         metas = [d.meta for d in self.index.documents.values()]

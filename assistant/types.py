@@ -152,3 +152,41 @@ class IngestReport:
     @property
     def clauses_per_second(self) -> float:
         return self.embedded_clauses / self.seconds if self.seconds > 0 else 0.0
+
+
+Mode = Literal["extractive", "generative"]
+
+
+class Citation(BaseModel):
+    """A verbatim quote: always `document.text[start:end]`, built from clause provenance."""
+
+    n: int
+    doc_id: str
+    doc_title: str
+    official: bool
+    status: Status
+    clause_id: str
+    heading_path: str
+    clause_number: str | None
+    page: int
+    quote: str
+    start: int
+    end: int
+    score: float
+
+
+class Answer(BaseModel):
+    """The typed result of a question: the answer text with [n] markers and its citations."""
+
+    question: str
+    answered: bool
+    answer: str
+    citations: list[Citation]
+    mode: Mode
+    language: Language
+    # Why the requested mode was not used (e.g. the LLM failed and the extractive answer
+    # stands in), or why the question was refused.
+    note: str | None = None
+    standalone_question: str | None = None
+    suggested_documents: list[dict[str, str]] = Field(default_factory=list)
+    timings_ms: dict[str, float] = Field(default_factory=dict)

@@ -50,6 +50,17 @@ def built_index(
     return index_dir
 
 
+@pytest.fixture(scope="session")
+def corpus_service(
+    tmp_path_factory: pytest.TempPathFactory, embedder: UniversalSentenceEncoder
+) -> PolicyService:
+    """The bundled corpus, indexed once for the session. Read-only: do not ingest into it."""
+    index_dir = tmp_path_factory.mktemp("bundled") / "index"
+    service = PolicyService(Settings(index_dir=index_dir), embedder)
+    service.ingest(REPO / "corpus")
+    return service
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(index_dir=tmp_path / "index")

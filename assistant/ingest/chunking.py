@@ -132,6 +132,20 @@ def _label(text: str, marker: Marker | None) -> str:
     return head + glue + _shorten(rest, 60 if is_title_like(rest) else 26)
 
 
+def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentences (and lines) of text[start:end] as spans, without surrounding whitespace."""
+    spans: list[tuple[int, int]] = []
+    for match in _SENTENCE.finditer(text, start, end):
+        s, e = match.start(), match.end()
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            spans.append((s, e))
+    return spans
+
+
 class ClauseChunker:
     """Turns a Document into clause Chunks with ids, heading paths, spans and pages."""
 
@@ -306,15 +320,7 @@ class ClauseChunker:
     def _split(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
         if end - start <= self.max_chars:
             return [(start, end)]
-        sentences: list[tuple[int, int]] = []
-        for match in _SENTENCE.finditer(text, start, end):
-            s, e = match.start(), match.end()
-            while s < e and text[s].isspace():
-                s += 1
-            while e > s and text[e - 1].isspace():
-                e -= 1
-            if e > s:
-                sentences.append((s, e))
+        sentences = sentence_spans(text, start, end)
         # A single sentence longer than the limit is cut at the limit rather than dropped.
         pieces: list[tuple[int, int]] = []
         for s, e in sentences:

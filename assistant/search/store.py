@@ -279,6 +279,11 @@ class IndexVersion:
         with (self.dir / "chunks.jsonl").open(encoding="utf-8") as handle:
             self.chunks: list[Chunk] = [Chunk.from_dict(json.loads(line)) for line in handle]
         self.position = {c.clause_id: i for i, c in enumerate(self.chunks)}
+        # What places the corpus speaks for: regions, titles and issuers of its documents.
+        self.coverage_text = " ".join(
+            f"{d.meta.region or ''} {d.meta.title} {d.meta.issuer or ''}"
+            for d in self.documents.values()
+        )
         self.keyword = KeywordIndex.load(self.dir / "keyword")
         self._field_values: dict[str, np.ndarray[Any, Any]] = {}
         for key in FILTER_FIELDS:

@@ -46,8 +46,10 @@ def main() -> None:
     print(f"{'':28}{'clauses/s (median of ' + str(args.repeat) + ')':>28}")
     print(f"{'raw encode (baseline)':28}{encode:>28.1f}")
     print(f"{'policyqa ingest (full)':28}{ingest:>28.1f}")
-    print(f"ingest / raw encode: {ingest / encode:.2f}  (overhead outside the model: "
-          f"{(1 / ingest - 1 / encode) * 1000:.2f} ms per clause)")
+    print(
+        f"ingest / raw encode: {ingest / encode:.2f}  (overhead outside the model: "
+        f"{(1 / ingest - 1 / encode) * 1000:.2f} ms per clause)"
+    )
 
 
 if __name__ == "__main__":

@@ -10,8 +10,6 @@ from typing import Any
 
 import pytest
 
-from assistant.config import Settings
-from assistant.search.embedding import UniversalSentenceEncoder
 from assistant.service import PolicyService
 from tests.conftest import REPO
 
@@ -161,13 +159,8 @@ def test_cross_language_goes_both_ways() -> None:
 
 
 @pytest.fixture(scope="module")
-def corpus_clauses(
-    tmp_path_factory: pytest.TempPathFactory, embedder: UniversalSentenceEncoder
-) -> dict[str, Any]:
-    tmp_dir = tmp_path_factory.mktemp("golden")
-    service = PolicyService(Settings(index_dir=tmp_dir / "index"), embedder)
-    service.ingest(REPO / "corpus")
-    ids = {c.clause_id: c for c in service.index.chunks}
+def corpus_clauses(corpus_service: PolicyService) -> dict[str, Any]:
+    ids = {c.clause_id: c for c in corpus_service.index.chunks}
     assert ids, "the bundled corpus produced no clauses"
     return ids
 

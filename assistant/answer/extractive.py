@@ -1,0 +1,170 @@
+"""Extractive answers: the sentences of the retrieved clauses that answer the question,
+quoted verbatim in document order, each with its [n], after a lead-in in the question's
+language. No model writes any of the quoted text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.ingest.chunking import is_title_like, sentence_spans
+from assistant.search.keyword import tokenize
+from assistant.types import Citation, Document, Language, SearchHit
+
+# Sentences that state who qualifies, how much, or until when: kept even without a word in
+# common with the question, because a measure without its conditions misleads.
+_CONDITION_CUES = re.compile(
+    r"\d|万元|亿元|元|％|%|不低于|不高于|不超过|不少于|以上|以下|须|应当|必须|截止|期限|之前|条件|材料|"
+    r"申报|申请|补贴|奖励|标准|\b(at least|no more than|up to|not exceed|RMB|yuan|deadline|"
+    r"before|must|eligible|percent|apply|application|subsidy|award|cap)\b",
+    re.IGNORECASE,
+)
+
+SHORT_CLAUSE_CHARS = 220
+
+STATUS_LABEL = {
+    "zh": {"superseded": "（已被替代的文件）", "expired": "（已失效的文件）"},
+    "en": {"superseded": "(superseded document) ", "expired": "(expired document) "},
+}
+
+
+@dataclass(frozen=True)
+class QuoteSpan:
+    hit: SearchHit
+    start: int
+    end: int
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+class ExtractiveAnswerer:
+    """Selects verbatim spans from retrieved clauses and writes the answer around them."""
+
+    def __init__(self, max_sentences_per_clause: int = 4) -> None:
+        if max_sentences_per_clause < 1:
+            raise ValueError("max_sentences_per_clause must be at least 1")
+        self.max_sentences = max_sentences_per_clause
+
+    def select(self, question: str, hit: SearchHit, document: Document) -> list[tuple[int, int]]:
+        """Spans of `document.text` inside the clause that answer the question."""
+        chunk = hit.chunk
+        sentences = sentence_spans(document.text, chunk.start, chunk.end)
+        if not sentences:
+            return []
+        if chunk.end - chunk.start <= SHORT_CLAUSE_CHARS:
+            return [(chunk.start, chunk.end)]
+        question_tokens = set(tokenize(question))
+        scored: list[tuple[float, int]] = []
+        for index, (s, e) in enumerate(sentences):
+            text = document.text[s:e]
+            if is_title_like(text) and len(sentences) > 1:
+                continue
+            overlap = len(question_tokens & set(tokenize(text))) / max(len(question_tokens), 1)
+            cue = 0.25 if _CONDITION_CUES.search(text) else 0.0
+            if overlap > 0 or cue > 0:
+                scored.append((overlap + cue, index))
+        if not scored:
+            # Nothing in common (often a question in the other language): the clause's own
+            # opening states what it is about.
+            chosen = [
+                i for i, (s, e) in enumerate(sentences) if not is_title_like(document.text[s:e])
+            ][:2] or [0]
+        else:
+            best = sorted(scored, key=lambda item: (-item[0], item[1]))[: self.max_sentences]
+            chosen = sorted(index for _, index in best)
+        return _merge([sentences[i] for i in chosen], document.text)
+
+    def compose(
+        self,
+        question: str,
+        language: Language,
+        hits: Sequence[SearchHit],
+        documents: dict[str, Document],
+    ) -> tuple[str, list[Citation]]:
+        citations: list[Citation] = []
+        lines: list[str] = []
+        for hit in hits:
+            document = documents[hit.chunk.doc_id]
+            for start, end in self.select(question, hit, document):
+                citation = make_citation(len(citations) + 1, hit, document, start, end)
+                citations.append(citation)
+                label = STATUS_LABEL[language].get(hit.status, "")
+                lines.append(f"- {label}{_one_line(citation.quote)} [{citation.n}]")
+        return "\n".join(
+            [lead_in(language, citations), *lines, *notes(language, citations)]
+        ), citations
+
+
+def _merge(spans: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and not text[merged[-1][1] : start].strip():
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def make_citation(n: int, hit: SearchHit, document: Document, start: int, end: int) -> Citation:
+    chunk = hit.chunk
+    if not (chunk.start <= start < end <= chunk.end):
+        raise ValueError("a quote must lie inside its clause")
+    return Citation(
+        n=n,
+        doc_id=chunk.doc_id,
+        doc_title=hit.doc_title,
+        official=hit.official,
+        status=hit.status,
+        clause_id=chunk.clause_id,
+        heading_path=chunk.heading_path,
+        clause_number=chunk.clause_number,
+        page=document.page_at(start),
+        quote=document.text[start:end],
+        start=start,
+        end=end,
+        score=round(hit.score, 6),
+    )
+
+
+def lead_in(language: Language, citations: Sequence[Citation]) -> str:
+    clauses = len({c.clause_id for c in citations})
+    other_language = any(_language_of(c.quote) != language for c in citations)
+    if language == "zh":
+        text = f"以下是文件中与问题最相关的条款原文（摘自{clauses}个条款）"
+        return text + ("，部分原文为英文：" if other_language else "：")
+    text = f"Here is what the documents say, quoted verbatim from {clauses} clause" + (
+        "s" if clauses != 1 else ""
+    )
+    return text + (" (some quotes are in Chinese):" if other_language else ":")
+
+
+def notes(language: Language, citations: Sequence[Citation]) -> list[str]:
+    out: list[str] = []
+    dated = [c for c in citations if c.status != "in_force"]
+    if dated:
+        marks = "".join(f"[{c.n}]" for c in dated)
+        out.append(
+            f"注意：{marks}出自已被替代或已失效的文件，不是现行规定。"
+            if language == "zh"
+            else f"Note: {marks} come from a superseded or expired document, not a rule in force."
+        )
+    illustrative = [c for c in citations if not c.official]
+    if illustrative:
+        marks = "".join(f"[{c.n}]" for c in illustrative)
+        out.append(
+            f"{marks}引自为演示编写的虚构示例文件，并非正式政策。"
+            if language == "zh"
+            else f"{marks} quote illustrative sample documents written for this demo, "
+            "not official policy."
+        )
+    return out
+
+
+def _language_of(text: str) -> Language:
+    from assistant.search.retrieval import detect_language
+
+    return detect_language(text)

@@ -1,0 +1,162 @@
+"""`policyqa eval`: run a question set through each system and report the metrics.
+
+Writes to --out: `report.jsonl` (one line per question and system), `summary.json`
+(`{"systems": {NAME: {metric: value}}, "by_kind": ...}`), and `summary.md`.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from evals import metrics as m
+from evals.dataset import KINDS, Question
+from evals.systems import System, SystemResult
+
+METRICS = (
+    "recall@1",
+    "recall@5",
+    "recall@10",
+    "cited@5",
+    "mrr",
+    "ndcg@10",
+    "refusal_accuracy",
+    "false_refusal_rate",
+    "verbatim_rate",
+    "key_phrase_coverage",
+    "latency_p50_ms",
+    "latency_p95_ms",
+)
+
+
+def score_question(
+    question: Question, result: SystemResult, texts: dict[str, str]
+) -> dict[str, Any]:
+    row: dict[str, Any] = {"id": question.id, "kind": question.kind}
+    if question.answerable:
+        expected = question.expected_clauses
+        row.update(
+            {
+                "recall@1": m.recall_at_k(expected, result.ranked, 1),
+                "recall@5": m.recall_at_k(expected, result.ranked, 5),
+                "recall@10": m.recall_at_k(expected, result.ranked, 10),
+                "cited@5": m.hit_at_k(expected, result.cited, 5),
+                "mrr": m.reciprocal_rank(expected, result.ranked),
+                "ndcg@10": m.ndcg_at_k(expected, result.ranked, 10),
+                "false_refusal": m.false_refusal(True, result.answered),
+                "key_phrase_coverage": m.key_phrase_coverage(question.key_phrases, result.answer),
+            }
+        )
+    else:
+        row["refusal_correct"] = m.refusal_correct(False, result.answered)
+    row["verbatim_rate"] = m.verbatim_rate(result.quotes, texts)
+    row["latency_ms"] = result.latency_ms
+    return row
+
+
+def aggregate(rows: Sequence[dict[str, Any]]) -> dict[str, float | None]:
+    def mean(key: str) -> float | None:
+        values = [r[key] for r in rows if key in r]
+        return round(statistics.fmean(values), 4) if values else None
+
+    latencies = [r["latency_ms"] for r in rows]
+    quotes_rows = [r for r in rows if "verbatim_rate" in r]
+    return {
+        "questions": len(rows),
+        "recall@1": mean("recall@1"),
+        "recall@5": mean("recall@5"),
+        "recall@10": mean("recall@10"),
+        "cited@5": mean("cited@5"),
+        "mrr": mean("mrr"),
+        "ndcg@10": mean("ndcg@10"),
+        "refusal_accuracy": mean("refusal_correct"),
+        "false_refusal_rate": mean("false_refusal"),
+        "verbatim_rate": min((r["verbatim_rate"] for r in quotes_rows), default=1.0),
+        "key_phrase_coverage": mean("key_phrase_coverage"),
+        "latency_p50_ms": round(m.percentile(latencies, 50), 1),
+        "latency_p95_ms": round(m.percentile(latencies, 95), 1),
+    }
+
+
+def run_eval(
+    questions: Sequence[Question],
+    systems: Sequence[System],
+    texts: dict[str, str],
+    out: Path | None = None,
+) -> dict[str, Any]:
+    rows_by_system: dict[str, list[dict[str, Any]]] = {}
+    report_lines: list[str] = []
+    for system in systems:
+        rows = []
+        for question in questions:
+            result = system.run(question.question)
+            row = score_question(question, result, texts)
+            rows.append(row)
+            report_lines.append(
+                json.dumps(
+                    {
+                        "system": system.name,
+                        **row,
+                        "question": question.question,
+                        "expected": question.expected_clauses,
+                        "result": asdict(result),
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        rows_by_system[system.name] = rows
+    summary: dict[str, Any] = {
+        "systems": {name: aggregate(rows) for name, rows in rows_by_system.items()},
+        "by_kind": {
+            name: {
+                kind: aggregate([r for r in rows if r["kind"] == kind])
+                for kind in KINDS
+                if any(r["kind"] == kind for r in rows)
+            }
+            for name, rows in rows_by_system.items()
+        },
+    }
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "report.jsonl").write_text("\n".join(report_lines) + "\n", encoding="utf-8")
+        (out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+        (out / "summary.md").write_text(markdown(summary), encoding="utf-8")
+    return summary
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.3f}" if value <= 1.0 else f"{value:.1f}"
+    return str(value)
+
+
+def markdown(summary: dict[str, Any]) -> str:
+    systems = list(summary["systems"])
+    lines = ["| metric | " + " | ".join(systems) + " |", "|---" * (len(systems) + 1) + "|"]
+    for metric in ("questions", *METRICS):
+        lines.append(
+            f"| {metric} | "
+            + " | ".join(_fmt(summary["systems"][s].get(metric)) for s in systems)
+            + " |"
+        )
+    for name in systems:
+        lines += [
+            "",
+            f"**{name}** by question kind",
+            "",
+            "| kind | n | recall@5 | cited@5 | mrr | refusal acc. | false refusal | key phrases |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for kind, agg in summary["by_kind"][name].items():
+            lines.append(
+                f"| {kind} | {agg['questions']} | {_fmt(agg['recall@5'])} | "
+                f"{_fmt(agg['cited@5'])} | {_fmt(agg['mrr'])} | {_fmt(agg['refusal_accuracy'])} | "
+                f"{_fmt(agg['false_refusal_rate'])} | {_fmt(agg['key_phrase_coverage'])} |"
+            )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,49 @@
+"""The systems an eval compares: policyqa itself, and the baselines users would build."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from assistant.service import PolicyService
+from assistant.types import Mode
+
+
+@dataclass
+class SystemResult:
+    ranked: list[str]  # clause ids, best first, for the retrieval metrics
+    cited: list[str]  # clause ids the answer cites, in citation order
+    answered: bool
+    answer: str
+    quotes: list[tuple[str, str, int, int]] = field(default_factory=list)
+    latency_ms: float = 0.0
+
+
+class System(Protocol):
+    name: str
+
+    def run(self, question: str) -> SystemResult: ...
+
+
+class PolicyQASystem:
+    """The product: hybrid retrieval for the ranking, the answer service for the answer."""
+
+    def __init__(self, service: PolicyService, mode: Mode = "extractive") -> None:
+        self.service = service
+        self.mode = mode
+        self.name = "policyqa" if mode == "extractive" else "policyqa-generative"
+
+    def run(self, question: str) -> SystemResult:
+        ranked = [h.chunk.clause_id for h in self.service.search(question, top_k=10)]
+        started = time.perf_counter()
+        answer = self.service.ask(question, mode=self.mode)
+        latency = (time.perf_counter() - started) * 1000
+        return SystemResult(
+            ranked=ranked,
+            cited=[c.clause_id for c in answer.citations],
+            answered=answer.answered,
+            answer=answer.answer,
+            quotes=[(c.doc_id, c.quote, c.start, c.end) for c in answer.citations],
+            latency_ms=latency,
+        )

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import pytest
+
+from evals import metrics as m
+
+
+def test_parts_of_a_clause_count_as_the_clause() -> None:
+    assert m.base_clause("doc:1.3_p2") == "doc:1.3"
+    assert m.hit_at_k(["doc:1.3_p1"], ["doc:9", "doc:1.3_p2"], 2) == 1.0
+    assert m.hit_at_k(["doc:1.3_p1"], ["doc:9", "doc:1.3_p2"], 1) == 0.0
+
+
+def test_recall_and_reciprocal_rank() -> None:
+    ranked = ["a:1", "b:2", "c:3", "d:4"]
+    assert m.recall_at_k(["b:2", "d:4"], ranked, 2) == 0.5
+    assert m.recall_at_k(["b:2", "d:4"], ranked, 4) == 1.0
+    assert m.recall_at_k([], ranked, 4) == 0.0
+    assert m.reciprocal_rank(["c:3"], ranked) == pytest.approx(1 / 3)
+    assert m.reciprocal_rank(["z:9"], ranked) == 0.0
+
+
+def test_ndcg_rewards_early_hits() -> None:
+    assert m.ndcg_at_k(["a:1"], ["a:1", "b:2"], 10) == pytest.approx(1.0)
+    late = m.ndcg_at_k(["a:1"], ["b:2", "a:1"], 10)
+    assert 0.0 < late < 1.0
+    assert late == pytest.approx(1 / 1.584962500721156)
+
+
+def test_refusal_metrics() -> None:
+    assert m.refusal_correct(answerable=False, answered=False) == 1.0
+    assert m.refusal_correct(answerable=False, answered=True) == 0.0
+    assert m.false_refusal(answerable=True, answered=False) == 1.0
+    assert m.false_refusal(answerable=True, answered=True) == 0.0
+
+
+def test_verbatim_rate_checks_offsets() -> None:
+    texts = {"d": "第一条 补贴5000元。"}
+    assert m.verbatim_rate([("d", "补贴5000元", 4, 11)], texts) == 1.0
+    assert m.verbatim_rate([("d", "补贴5000元", 3, 10), ("d", "补贴5000元", 4, 11)], texts) == 0.5
+
+
+def test_key_phrase_coverage_ignores_whitespace_and_case() -> None:
+    answer = "Exporters receive RMB 3,000\nper FEU."
+    assert m.key_phrase_coverage(["rmb 3,000 per", "FEU"], answer) == 1.0
+    assert m.key_phrase_coverage(["RMB 5,000", "FEU"], answer) == 0.5
+
+
+def test_precision_recall_of_measures() -> None:
+    assert m.precision_recall(["a:1", "b:2"], ["a:1", "c:3"]) == (0.5, 0.5)
+    assert m.precision_recall([], []) == (1.0, 1.0)
+    assert m.precision_recall(["a:1"], []) == (0.0, 0.0)
+
+
+def test_percentile_nearest_rank() -> None:
+    assert m.percentile([5, 1, 3, 2, 4], 50) == 3
+    assert m.percentile([5, 1, 3, 2, 4], 95) == 5
+    assert m.percentile([], 50) == 0.0
