@@ -332,12 +332,13 @@ class IndexVersion:
         if not self.chunks:
             return []
         n = min(n, len(self.chunks))
+        where = where_clause(filters)  # a bad filter is the caller's error, not the backend's
         try:
             with self._lock:
                 result = self.collection.query(
                     query_embeddings=[vector.reshape(-1)],
                     n_results=n,
-                    where=where_clause(filters),
+                    where=where,
                     include=["distances"],
                 )
         except Exception as exc:
