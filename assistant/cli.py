@@ -255,6 +255,41 @@ def docs(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = 
         )
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes (each loads the model once).")] = 1,
+    ingest_first: Annotated[
+        bool,
+        typer.Option("--ingest/--no-ingest", help="Ingest the corpus folder first if it changed."),
+    ] = False,
+) -> None:
+    """Serve the HTTP API, the widget and its demo page."""
+    import uvicorn
+
+    settings = _settings()
+    if ingest_first:
+        try:
+            report = PolicyService.create(settings).ingest()
+        except PolicyQAError as exc:
+            _fail(exc)
+        typer.echo(
+            f"Index: {report.documents} documents, {report.clauses} clauses "
+            f"({'updated' if report.changed else 'up to date'})"
+        )
+    typer.echo(f"policyqa demo page: http://{host}:{port}/   API docs: http://{host}:{port}/docs")
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+    )
+
+
 @app.command("eval")
 def evaluate(
     dataset: Annotated[Path | None, typer.Option(help="JSONL question set.")] = None,

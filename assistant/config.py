@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_EMBEDDING_MODEL = "use-multilingual-v3"
@@ -63,7 +63,22 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(default=2000, ge=10, le=100_000)
     keep_versions: int = Field(default=2, ge=1, le=50)
 
+    # HTTP API
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=50 * 1024 * 1024)
+    rate_limit_per_minute: int = Field(default=120, ge=0, le=1_000_000)  # 0 turns it off
+    rate_limit_burst: int = Field(default=20, ge=1, le=100_000)
+    # Comma-separated origins allowed to call the API from a browser (CORS) and to frame
+    # its pages; none by default.
+    allowed_origins: str = ""
+    admin_token: SecretStr | None = None
+    log_questions: bool = False
+    docs_enabled: bool = True
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+
+    @property
+    def origins(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip()]
 
     @field_validator("chroma_url")
     @classmethod
@@ -75,7 +90,15 @@ class Settings(BaseSettings):
         return value.rstrip("/")
 
     @model_validator(mode="after")
-    def _top_k_within_limit(self) -> Settings:
+    def _consistent(self) -> Settings:
         if self.top_k > self.max_top_k:
             raise ValueError("POLICYQA_TOP_K must not exceed POLICYQA_MAX_TOP_K")
+        token = self.admin_token.get_secret_value() if self.admin_token else None
+        if token is not None and (len(token) < 16 or token.lower() in {"changeme", "change-me"}):
+            raise ValueError(
+                "POLICYQA_ADMIN_TOKEN must be at least 16 characters, not a placeholder"
+            )
+        for origin in self.origins:
+            if not origin.startswith(("http://", "https://")) or origin == "*":
+                raise ValueError(f"POLICYQA_ALLOWED_ORIGINS: {origin!r} is not an http(s) origin")
         return self

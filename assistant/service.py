@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from assistant.types import (
     Language,
     Mode,
     SearchHit,
+    Turn,
 )
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,19 @@ log = logging.getLogger(__name__)
 
 def _ms(since: float) -> float:
     return round((time.perf_counter() - since) * 1000, 2)
+
+
+_FOLLOW_UP_CUES = re.compile(
+    r"^(and|also|what about|how about|but|then)\b|\b(it|its|this|that|these|those|they|them)\b|"
+    r"^(那|还有|另外|而且|那么)|(它|其|该|这个|这项|此项|上述|呢[？?]?$)",
+    re.IGNORECASE,
+)
+
+
+def is_follow_up(question: str) -> bool:
+    """A question that leans on the previous one: short, or pointing back at it."""
+    words = len(question.split()) if detect_language(question) == "en" else len(question) / 2
+    return bool(_FOLLOW_UP_CUES.search(question.strip())) or words <= 8
 
 
 def refusal_text(
@@ -164,12 +179,19 @@ class PolicyService:
         filters: Mapping[str, Any] | None = None,
         language: Language | None = None,
         mode: Mode | None = None,
+        history: Sequence[Turn] = (),
     ) -> Answer:
-        """Answer from the corpus only, with verbatim citations, or refuse."""
+        """Answer from the corpus only, with verbatim citations, or refuse.
+
+        With `history`, a follow-up ("and the deadline?") is answered as the previous
+        question plus this one, searched first within the documents the previous answer
+        cited; the answer says which standalone question it answered.
+        """
         started = time.perf_counter()
         question = self.check_question(question)
         language = language or detect_language(question)
         mode = mode or self.settings.default_mode
+        limit = self.check_top_k(top_k)
         timings: dict[str, float] = {}
 
         if is_instruction(question):
@@ -188,20 +210,40 @@ class PolicyService:
                 places=sorted(uncovered),
             )
 
+        standalone, scope = self._resolve_follow_up(question, history)
+        query = standalone or question
         retrieve_started = time.perf_counter()
-        hits = self.retriever.search(index, question, self.check_top_k(top_k), filters)
+        hits: list[SearchHit] = []
+        scoped_answer = False
+        if scope:
+            # Within the documents just discussed, the follow-up's own words are the best
+            # query ("and the deadline?" should find deadlines, not the first question again).
+            scoped = {**(filters or {}), "doc_id": scope}
+            hits = self.retriever.search(index, question, limit, scoped)
+            # The conversation already established these documents, so a short follow-up
+            # needs less similarity of its own to be answered from them.
+            support, _ = self.judge.best(question, hits)
+            relaxed = self.settings.support_threshold - self.settings.citation_margin
+            if hits and (support >= relaxed or (hits[0].keyword_score or 0.0) > 0):
+                query = question
+                scoped_answer = True
+            else:
+                hits = []
+        if not hits:
+            hits = self.retriever.search(index, query, limit, filters)
         timings["retrieve_ms"] = _ms(retrieve_started)
-        if not self.judge.supported(question, hits):
-            return self._refusal(question, language, mode, hits, "unsupported", timings, started)
-        cited = self._citable(question, hits)
+        if not scoped_answer and not self.judge.supported(query, hits):
+            refusal = self._refusal(question, language, mode, hits, "unsupported", timings, started)
+            return refusal.model_copy(update={"standalone_question": standalone})
+        cited = self._citable(query, hits, relaxed=scoped_answer)
 
         compose_started = time.perf_counter()
         documents = index.documents
-        text, citations = self.extractive.compose(question, language, cited, documents)
+        text, citations = self.extractive.compose(query, language, cited, documents)
         note: str | None = None
         used_mode: Mode = "extractive"
         if mode == "generative":
-            generated, note = self._generate(question, language, cited, documents)
+            generated, note = self._generate(query, language, cited, documents)
             if generated is not None:
                 text, citations, used_mode = generated.text, generated.citations, "generative"
         timings["compose_ms"] = _ms(compose_started)
@@ -215,13 +257,41 @@ class PolicyService:
             language=language,
             note=note,
             timings_ms=timings,
+            standalone_question=standalone,
         )
 
-    def _citable(self, question: str, hits: list[SearchHit]) -> list[SearchHit]:
+    def _resolve_follow_up(
+        self, question: str, history: Sequence[Turn]
+    ) -> tuple[str | None, list[str]]:
+        """A standalone question and the documents to search first, for a follow-up."""
+        if not history or not is_follow_up(question):
+            return None, []
+        previous = history[-1]
+        documents = self.index.documents
+        doc_ids: list[str] = []
+        clause_ids = list(previous.clause_ids)
+        if not clause_ids and previous.question.strip():
+            # A client that keeps only the text of the conversation (an OpenAI-style chat):
+            # the previous question's best clauses stand in for its citations.
+            hits = self.retriever.search(self.index, previous.question[:2000], 3)
+            clause_ids = [
+                h.chunk.clause_id for h in hits if self.judge.supported(previous.question, [h])
+            ]
+        for clause_id in clause_ids:
+            doc_id = clause_id.split(":", 1)[0]
+            if doc_id in documents and doc_id not in doc_ids:
+                doc_ids.append(doc_id)
+        return f"{previous.question.strip()} {question}", doc_ids
+
+    def _citable(
+        self, question: str, hits: list[SearchHit], relaxed: bool = False
+    ) -> list[SearchHit]:
         """Clauses close enough to the best one, clauses in force first."""
         language = detect_language(question)
         best = max(self.judge.calibrated(h, language) for h in hits)
-        floor = max(self.settings.support_threshold, best - self.settings.citation_margin)
+        floor = best - self.settings.citation_margin
+        if not relaxed:
+            floor = max(self.settings.support_threshold, floor)
         close = [h for h in hits if self.judge.calibrated(h, language) >= floor]
         return sorted(close, key=lambda h: h.status != "in_force")
 

@@ -157,6 +157,14 @@ class IngestReport:
 Mode = Literal["extractive", "generative"]
 
 
+@dataclass(frozen=True)
+class Turn:
+    """An earlier question in a conversation, and the clauses its answer cited."""
+
+    question: str
+    clause_ids: tuple[str, ...] = ()
+
+
 class Citation(BaseModel):
     """A verbatim quote: always `document.text[start:end]`, built from clause provenance."""
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # policyqa's two commands, on a fresh clone with only Python 3.11 and pip:
-#   scripts/dev.sh demo   set up, ingest the bundled corpus, and run the main job
+#   scripts/dev.sh demo   set up, ingest the bundled corpus, answer an example, and serve
+#                         the API and the widget's demo page
 #   scripts/dev.sh test   set up, then ruff, mypy and the whole test suite
 # Setup is skipped when pyproject.toml and requirements.lock have not changed since the
 # last run; pip's own cache keeps downloads between runs.
@@ -43,10 +44,10 @@ demo() {
   export PATH="$PWD/$VENV/bin:$PATH"
   policyqa ingest
   echo
-  echo "==> policyqa search \"新能源汽车购车补贴每辆多少钱\" --top-k 3"
-  policyqa search "新能源汽车购车补贴每辆多少钱" --top-k 3
-  echo "==> policyqa search \"support for overseas warehouses\" --top-k 3"
-  policyqa search "support for overseas warehouses" --top-k 3
+  echo "==> policyqa ask \"样本市2023年购买纯电动乘用车每辆补贴多少钱？\""
+  policyqa ask "样本市2023年购买纯电动乘用车每辆补贴多少钱？"
+  echo
+  policyqa serve --host "${POLICYQA_HOST:-127.0.0.1}" --port "${POLICYQA_PORT:-8000}"
 }
 
 run_tests() {

@@ -1,0 +1,62 @@
+"""POST /v1/admin/reindex: rebuild from the corpus folder while queries keep being served."""
+
+from __future__ import annotations
+
+import hmac
+
+from fastapi import APIRouter, Header
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import ServiceDep, SettingsDep
+from api.schemas import ReindexResponse
+from assistant.config import Settings
+from assistant.errors import PolicyQAError
+
+router = APIRouter(prefix="/v1/admin", tags=["admin"])
+
+
+class AdminDisabledError(PolicyQAError):
+    code = "admin_disabled"
+    http_status = 403
+
+
+class UnauthorizedError(PolicyQAError):
+    code = "unauthorized"
+    http_status = 401
+
+
+def check_token(settings: Settings, authorization: str | None) -> None:
+    if settings.admin_token is None:
+        raise AdminDisabledError("admin endpoints are disabled; set POLICYQA_ADMIN_TOKEN")
+    expected = f"Bearer {settings.admin_token.get_secret_value()}".encode()
+    given = (authorization or "").encode()
+    if not hmac.compare_digest(given, expected):
+        raise UnauthorizedError("missing or wrong bearer token")
+
+
+@router.post(
+    "/reindex",
+    response_model=ReindexResponse,
+    summary="Rebuild the index",
+    responses={
+        401: {"description": "Missing or wrong token"},
+        403: {"description": "Admin endpoints are disabled"},
+        409: {"description": "Another ingestion is running"},
+    },
+)
+async def reindex(
+    service: ServiceDep, settings: SettingsDep, authorization: str | None = Header(default=None)
+) -> ReindexResponse:
+    check_token(settings, authorization)
+    report = await run_in_threadpool(service.ingest, settings.corpus_dir)
+    return ReindexResponse(
+        version=report.version,
+        documents=report.documents,
+        clauses=report.clauses,
+        added=report.added,
+        updated=report.updated,
+        unchanged=report.unchanged,
+        removed=report.removed,
+        failed=report.failed,
+        seconds=round(report.seconds, 3),
+    )

@@ -1,0 +1,117 @@
+"""POST /v1/ask and its Server-Sent Events twin, POST /v1/ask/stream."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import iterate_in_threadpool
+
+from api.deps import ServiceDep, SettingsDep
+from api.limits import client_key
+from api.metrics import Metrics
+from api.schemas import AskRequest, AskResponse
+from assistant.config import Settings
+from assistant.errors import PolicyQAError
+from assistant.service import PolicyService
+from assistant.types import Answer, Turn
+
+router = APIRouter(prefix="/v1", tags=["answers"])
+log = logging.getLogger("policyqa.api")
+
+
+def answer_question(
+    request: Request, service: PolicyService, settings: Settings, body: AskRequest
+) -> Answer:
+    metrics: Metrics = request.app.state.metrics
+    started = time.perf_counter()
+    answer = service.ask(
+        body.question,
+        top_k=body.top_k,
+        filters={str(k): v for k, v in body.filters.items()} if body.filters else None,
+        language=body.language,
+        mode=body.mode,
+        history=[Turn(t.question, tuple(t.clause_ids)) for t in body.history],
+    )
+    metrics.answers.labels(answer.mode, str(answer.answered).lower()).inc()
+    metrics.answer_latency.labels(answer.mode).observe(time.perf_counter() - started)
+    # Question text is personal data on a public portal: logged only when configured, and
+    # the client only as a hash.
+    log.info(
+        "answer client=%s mode=%s answered=%s citations=%d%s",
+        client_key(request.scope),
+        answer.mode,
+        answer.answered,
+        len(answer.citations),
+        f" question={answer.question!r}" if settings.log_questions else "",
+    )
+    return answer
+
+
+@router.post("/ask", response_model=AskResponse, summary="Answer a question with citations")
+def ask(body: AskRequest, request: Request, service: ServiceDep, settings: SettingsDep) -> Answer:
+    """Answers from the corpus only. `answered` is false when the corpus does not support an
+    answer; every citation's `quote` is the document text between `start` and `end`."""
+    return answer_question(request, service, settings, body)
+
+
+def _event(name: str, data: Any) -> str:
+    return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def answer_events(answer_source: Iterator[Answer]) -> Iterator[str]:
+    """`citations` first, then the answer text in `delta`s, then `done` with the whole
+    typed result; or one `error` event."""
+    try:
+        answer = next(answer_source)
+    except PolicyQAError as exc:
+        yield _event("error", {"error": exc.code, "message": exc.message})
+        return
+    except Exception:
+        log.exception("stream failed")
+        yield _event(
+            "error", {"error": "internal_error", "message": "an unexpected error occurred"}
+        )
+        return
+    payload = answer.model_dump(mode="json")
+    yield _event(
+        "citations",
+        {
+            "citations": payload["citations"],
+            "answered": answer.answered,
+            "standalone_question": answer.standalone_question,
+        },
+    )
+    for line in answer.answer.splitlines(keepends=True):
+        yield _event("delta", {"text": line})
+    yield _event("done", payload)
+
+
+@router.post(
+    "/ask/stream",
+    summary="Answer as Server-Sent Events",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {"text/event-stream": {}},
+            "description": "events: citations, delta…, done (or error)",
+        }
+    },
+)
+async def ask_stream(
+    body: AskRequest, request: Request, service: ServiceDep, settings: SettingsDep
+) -> StreamingResponse:
+    def produce() -> Iterator[Answer]:
+        yield answer_question(request, service, settings, body)
+
+    events = iterate_in_threadpool(answer_events(produce()))
+    return StreamingResponse(
+        events,
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

@@ -1,0 +1,134 @@
+"""OpenAI-compatible chat completions, so chat front ends and SDKs can use policyqa."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import iterate_in_threadpool
+
+from api.deps import ServiceDep, SettingsDep
+from api.routes.ask import answer_question
+from api.schemas import (
+    AskRequest,
+    ChatChoice,
+    ChatChoiceMessage,
+    ChatCompletionRequest,
+    ChatCompletionResponse,
+    HistoryTurn,
+    ModelCard,
+    ModelList,
+)
+from assistant.errors import BadInputError, PolicyQAError
+from assistant.types import Answer
+
+router = APIRouter(prefix="/v1", tags=["openai-compatible"])
+
+MODELS = {
+    "policyqa": None,
+    "policyqa-extractive": "extractive",
+    "policyqa-generative": "generative",
+}
+CREATED = 1_700_000_000
+
+
+def _text(content: str | list[dict[str, Any]] | None) -> str:
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    return "".join(str(part.get("text", "")) for part in content if part.get("type") == "text")
+
+
+def to_ask_request(body: ChatCompletionRequest) -> AskRequest:
+    if body.model not in MODELS:
+        raise BadInputError(f"unknown model {body.model!r}; use one of: {', '.join(MODELS)}")
+    users = [_text(m.content) for m in body.messages if m.role == "user"]
+    if not users or not users[-1].strip():
+        raise BadInputError("the last user message is empty; ask a question")
+    history = [HistoryTurn(question=q[:4000]) for q in users[:-1][-5:] if q.strip()]
+    mode: Any = MODELS[body.model]
+    return AskRequest(question=users[-1], mode=mode, history=history)
+
+
+def with_sources(answer: Answer) -> str:
+    if not answer.citations:
+        return answer.answer
+    lines = [answer.answer, "", "Sources:" if answer.language == "en" else "来源："]
+    for c in answer.citations:
+        flags = (
+            "" if c.official else (" [illustrative]" if answer.language == "en" else "［示例文件］")
+        )
+        lines.append(
+            f"[{c.n}] {c.doc_title} › {c.heading_path.split(' › ', 1)[-1]} ({c.clause_id}){flags}"
+        )
+    return "\n".join(lines)
+
+
+@router.get("/models", response_model=ModelList, summary="Models (OpenAI-compatible)")
+def list_models() -> ModelList:
+    return ModelList(data=[ModelCard(id=name, created=CREATED) for name in MODELS])
+
+
+@router.post(
+    "/chat/completions",
+    response_model=ChatCompletionResponse,
+    summary="Chat completions (OpenAI-compatible)",
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def chat_completions(
+    body: ChatCompletionRequest, request: Request, service: ServiceDep, settings: SettingsDep
+) -> Any:
+    ask = to_ask_request(body)
+    completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
+    created = int(time.time())
+    if not body.stream:
+        from starlette.concurrency import run_in_threadpool
+
+        answer = await run_in_threadpool(answer_question, request, service, settings, ask)
+        return ChatCompletionResponse(
+            id=completion_id,
+            created=created,
+            model=body.model,
+            choices=[ChatChoice(message=ChatChoiceMessage(content=with_sources(answer)))],
+            citations=answer.citations,
+            answered=answer.answered,
+        )
+
+    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+        data = {
+            "id": completion_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": body.model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            **extra,
+        }
+        return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+    def events() -> Iterator[str]:
+        try:
+            answer = answer_question(request, service, settings, ask)
+        except PolicyQAError as exc:
+            yield f"data: {json.dumps({'error': {'code': exc.code, 'message': exc.message}})}\n\n"
+            yield "data: [DONE]\n\n"
+            return
+        citations = [c.model_dump(mode="json") for c in answer.citations]
+        yield chunk(
+            {"role": "assistant", "content": ""}, citations=citations, answered=answer.answered
+        )
+        for line in with_sources(answer).splitlines(keepends=True):
+            yield chunk({"content": line})
+        yield chunk({}, "stop")
+        yield "data: [DONE]\n\n"
+
+    return StreamingResponse(
+        iterate_in_threadpool(events()),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache"},
+    )

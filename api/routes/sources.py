@@ -1,0 +1,84 @@
+"""Browse the sources: documents, a document's text, a clause in its context."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query
+
+from api.deps import ServiceDep
+from api.schemas import ClauseRef, ClauseResponse, DocumentDetail, DocumentSummary
+from assistant.types import Chunk, DocumentMeta
+
+router = APIRouter(prefix="/v1", tags=["sources"])
+
+
+def summary(meta: DocumentMeta) -> DocumentSummary:
+    data: dict[str, Any] = meta.public_dict()
+    return DocumentSummary.model_validate(data, from_attributes=False, strict=False)
+
+
+def clause_ref(chunk: Chunk) -> ClauseRef:
+    return ClauseRef(
+        clause_id=chunk.clause_id,
+        heading_path=chunk.heading_path,
+        clause_number=chunk.clause_number,
+        start=chunk.start,
+        end=chunk.end,
+        page=chunk.page,
+        text=chunk.text,
+    )
+
+
+@router.get("/documents", response_model=list[DocumentSummary], summary="List documents")
+def list_documents(
+    service: ServiceDep,
+    level: Literal["national", "provincial", "municipal", "park", "unknown"] | None = None,
+    status: Literal["in_force", "superseded", "expired"] | None = None,
+    language: Literal["zh", "en"] | None = None,
+    official: bool | None = None,
+    region: str | None = Query(default=None, max_length=200),
+) -> list[DocumentSummary]:
+    filters = {
+        k: v
+        for k, v in {
+            "level": level,
+            "status": status,
+            "language": language,
+            "official": official,
+        }.items()
+        if v is not None
+    }
+    metas = service.documents(filters)
+    if region:
+        metas = [m for m in metas if region.lower() in (m.region or "").lower()]
+    return [summary(m) for m in metas]
+
+
+@router.get("/documents/{doc_id}", response_model=DocumentDetail, summary="A document and its text")
+def get_document(doc_id: str, service: ServiceDep) -> DocumentDetail:
+    document = service.document(doc_id)
+    return DocumentDetail(
+        **summary(document.meta).model_dump(),
+        text=document.text,
+        page_starts=list(document.page_starts),
+        clause_ids=[c.clause_id for c in service.index.chunks_of(doc_id)],
+    )
+
+
+@router.get("/clauses/{clause_id}", response_model=ClauseResponse, summary="A clause in context")
+def get_clause(clause_id: str, service: ServiceDep) -> ClauseResponse:
+    view = service.clause(clause_id)
+    text = service.document(view.chunk.doc_id).text
+    start = view.previous.start if view.previous else view.chunk.start
+    end = view.next.end if view.next else view.chunk.end
+    start, end = min(start, view.chunk.start), max(end, view.chunk.end)
+    return ClauseResponse(
+        clause=clause_ref(view.chunk),
+        document=summary(view.document),
+        previous=clause_ref(view.previous) if view.previous else None,
+        next=clause_ref(view.next) if view.next else None,
+        context=text[start:end],
+        context_start=start,
+        context_end=end,
+    )

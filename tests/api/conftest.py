@@ -1,0 +1,88 @@
+"""API fixtures: the real app over a copy of the fixture index, in-process or on a port."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from assistant.config import Settings
+from assistant.search.embedding import UniversalSentenceEncoder
+from assistant.service import PolicyService
+
+ADMIN_TOKEN = "test-admin-token-0123456789"
+
+
+def make_settings(
+    tmp_path: Path, built_index: Path, fixture_corpus: Path, **overrides: object
+) -> Settings:
+    index_dir = tmp_path / "index"
+    if not index_dir.exists():
+        shutil.copytree(built_index, index_dir)
+    values: dict[str, object] = {
+        "index_dir": index_dir,
+        "corpus_dir": fixture_corpus,
+        "rate_limit_per_minute": 0,
+        "admin_token": ADMIN_TOKEN,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def make_client(
+    tmp_path: Path, built_index: Path, fixture_corpus: Path, embedder: UniversalSentenceEncoder
+) -> Iterator[object]:
+    clients: list[TestClient] = []
+
+    def build(**overrides: object) -> TestClient:
+        settings = make_settings(tmp_path, built_index, fixture_corpus, **overrides)
+        app = create_app(settings, PolicyService(settings, embedder))
+        client = TestClient(app)
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield build
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(make_client) -> TestClient:  # type: ignore[no-untyped-def]
+    return make_client()  # type: ignore[no-any-return]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def live_server(
+    tmp_path: Path, built_index: Path, fixture_corpus: Path, embedder: UniversalSentenceEncoder
+) -> Iterator[str]:
+    """The app served by uvicorn on a free loopback port, for real HTTP clients."""
+    settings = make_settings(tmp_path, built_index, fixture_corpus)
+    app = create_app(settings, PolicyService(settings, embedder))
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
