@@ -305,9 +305,12 @@ class PolicyService:
         if self.generator is None:
             return None, "no language model is configured; showing the extractive answer"
         try:
-            generated = GenerativeAnswerer(self.generator).answer(
-                question, language, hits, documents
+            answerer = GenerativeAnswerer(
+                self.generator,
+                self.embedder,
+                self.settings.support_threshold - self.settings.citation_margin,
             )
+            generated = answerer.answer(question, language, hits, documents)
         except Exception as exc:  # any client, network or timeout error means fallback
             log.warning("generative answer failed: %s", exc)
             return None, describe_failure(exc)
