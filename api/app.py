@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.limits import LimitsMiddleware, TokenBuckets
 from api.metrics import Metrics
-from api.routes import admin, ask, health, openai_compat, pages, sources
+from api.routes import admin, ask, checks, health, openai_compat, pages, sources
 from api.schemas import ErrorResponse
 from assistant.config import Settings
 from assistant.errors import IndexNotReadyError, PolicyQAError
@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None, service: PolicyService | None =
     for router in (
         health.router,
         ask.router,
+        checks.router,
         sources.router,
         openai_compat.router,
         admin.router,

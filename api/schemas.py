@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.types import Answer, Citation
 
-FilterValue = str | bool | list[str]
+FilterValue = str | bool | Annotated[list[str], Field(min_length=1, max_length=50)]
 
 
 class HistoryTurn(BaseModel):

@@ -213,6 +213,35 @@ def ask(
         _print_answer(answer)
 
 
+@app.command("verify-wording")
+def verify_wording(
+    text: Annotated[str, typer.Argument(help="The passage to check, as quoted.")],
+    doc: Annotated[str | None, typer.Option("--doc", help="Only this document.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Does the text really say this? exact, normalized, near (with a diff) or absent."""
+    service = _service()
+    try:
+        verdict = service.verify_wording(text, doc)
+    except PolicyQAError as exc:
+        _fail(exc)
+    if as_json:
+        _print_json(verdict.model_dump(mode="json"))
+        return
+    typer.echo(f"{verdict.verdict.upper()}: {verdict.explanation}")
+    for match in verdict.matches:
+        c = match.citation
+        typer.echo(f"[{c.n}] {c.doc_title} › {c.heading_path.split(' › ', 1)[-1]}")
+        typer.echo(
+            f"    {c.clause_id}, page {c.page}, chars {c.start}-{c.end}, "
+            f"similarity {match.similarity:.2f}"
+        )
+        typer.echo(f"    source: {c.quote}")
+        changes = [d for d in match.diff if d.op != "equal"]
+        for change in changes:
+            typer.echo(f"    {change.op}: claim «{change.claim}» → source «{change.source}»")
+
+
 @app.command()
 def show(
     doc_id: Annotated[str, typer.Argument(help="Document id, as listed by `policyqa docs`.")],

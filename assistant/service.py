@@ -20,6 +20,8 @@ from assistant.answer.generative import (
     describe_failure,
 )
 from assistant.answer.refusal import SupportJudge, is_instruction, uncovered_places
+from assistant.answer.wording import WordingVerifier
+from assistant.answer.wording import explain as explain_wording
 from assistant.config import Settings
 from assistant.errors import BadInputError, QuestionTooLongError
 from assistant.ingest.pipeline import IndexBuilder, ProgressCallback
@@ -36,6 +38,7 @@ from assistant.types import (
     Mode,
     SearchHit,
     Turn,
+    WordingVerdict,
 )
 
 log = logging.getLogger(__name__)
@@ -112,6 +115,7 @@ class PolicyService:
             settings.cross_language_support_threshold,
         )
         self.extractive = ExtractiveAnswerer()
+        self.wording = WordingVerifier()
         self.generator = generator
         self._index: IndexVersion | None = None
         self._lock = threading.Lock()
@@ -356,6 +360,26 @@ class PolicyService:
             suggested_documents=suggestions,
             timings_ms=timings,
         )
+
+    def verify_wording(self, text: str, doc_id: str | None = None) -> WordingVerdict:
+        """Exact, normalized, near (with a diff) or absent, with the matching clauses."""
+        text = self.check_question(text)
+        index = self.index
+        documents = [index.document(doc_id)] if doc_id else list(index.documents.values())
+        filters = {"doc_id": doc_id} if doc_id else None
+        retrieved = self.retriever.search(index, text, 10, filters)
+        every_clause = {
+            d.doc_id: [self._as_hit(index, c) for c in index.chunks_of(d.doc_id)] for d in documents
+        }
+        verdict = self.wording.verify(text, documents, retrieved, every_clause)
+        return verdict.model_copy(
+            update={"explanation": explain_wording(verdict, detect_language(text))}
+        )
+
+    @staticmethod
+    def _as_hit(index: IndexVersion, chunk: Chunk) -> SearchHit:
+        meta = index.documents[chunk.doc_id].meta
+        return SearchHit(chunk, 0.0, None, None, meta.display_title, meta.official, meta.status)
 
     def documents(self, filters: Mapping[str, Any] | None = None) -> list[DocumentMeta]:
         metas = [d.meta for d in self.index.documents.values()]

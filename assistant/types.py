@@ -198,3 +198,24 @@ class Answer(BaseModel):
     standalone_question: str | None = None
     suggested_documents: list[dict[str, str]] = Field(default_factory=list)
     timings_ms: dict[str, float] = Field(default_factory=dict)
+
+
+class WordingDiff(BaseModel):
+    """One step of the diff from the claim to the source: equal, replace, insert or delete."""
+
+    op: Literal["equal", "replace", "insert", "delete"]
+    claim: str
+    source: str
+
+
+class WordingMatch(BaseModel):
+    citation: Citation
+    similarity: float
+    diff: list[WordingDiff]
+
+
+class WordingVerdict(BaseModel):
+    verdict: Literal["exact", "normalized", "near", "absent"]
+    text: str
+    matches: list[WordingMatch]
+    explanation: str = ""

@@ -36,7 +36,11 @@ Use ONLY the numbered sources in the user's message. Rules:
 # Relevance is judged before the model is called (refusal.py); a model that still finds
 # nothing to say may answer with this marker, and the extractive answer stands in.
 _MARKER = re.compile(r"\[(\d{1,3})\]")
-_SENTENCE = re.compile(r"[^。！？!?\n]+?(?:[。！？!?]+|\.(?=\s|$)|\n|$)")
+# A sentence runs to its end mark and takes the [n] markers written after that mark.
+_SENTENCE = re.compile(
+    r"[^。！？!?\n]+?(?:(?:[。！？!?]+|(?<!\d)\.(?=\s|$))(?:\s*\[\d{1,3}\])*|\n|$)"
+)
+_HAS_WORDS = re.compile(r"[A-Za-z\u3400-\u9fff]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
@@ -162,7 +166,7 @@ def validate(
     dropped = 0
     for match in _SENTENCE.finditer(raw.strip()):
         sentence = match.group(0).strip()
-        if not sentence or not _MARKER.sub("", sentence).strip(" -*•\t"):
+        if not sentence or not _HAS_WORDS.search(_MARKER.sub("", sentence)):
             continue
         cited = [int(m) for m in _MARKER.findall(sentence) if 1 <= int(m) <= len(hits)]
         if not cited:

@@ -250,6 +250,8 @@ def where_clause(filters: Mapping[str, Any] | None) -> dict[str, Any] | None:
         if key not in FILTER_FIELDS:
             raise BadInputError(f"unknown filter {key!r}; use one of: {', '.join(FILTER_FIELDS)}")
         values = list(value) if isinstance(value, list | tuple | set) else [value]
+        if not values:
+            raise BadInputError(f"filter {key!r} has no values; give one or more")
         if key == "official":
             values = [
                 v if isinstance(v, bool) else str(v).lower() in {"true", "1", "yes"} for v in values

@@ -192,9 +192,12 @@ def test_generative_without_a_model_says_so(corpus_service: PolicyService) -> No
 def test_validation_renumbers_sources_in_order_of_use(corpus_service: PolicyService) -> None:
     hits = corpus_service.search(QUESTION, top_k=5)
     documents = corpus_service.index.documents
-    result = validate("First point [3]. Second point [1][3].", "en", hits, documents)
-    assert result is not None
-    assert result.text.startswith("First point [1]. Second point [2][1].")
+    first, third = hits[0].chunk.text, hits[2].chunk.text
+    raw = f"{third} [3]\n{first} [1][3]\nThe museum opens at nine in the morning [2]."
+    result = validate(raw, "zh", hits, documents)
+    assert result is not None and result.dropped_sentences == 1  # the ungrounded one
+    assert result.text.startswith(f"{third} [1]")
+    assert f"{first} [2][1]" in result.text
     assert [c.clause_id for c in result.citations] == [
         hits[2].chunk.clause_id,
         hits[0].chunk.clause_id,
