@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from assistant.config import Settings
 from assistant.errors import PolicyQAError
 from assistant.service import PolicyService
-from assistant.types import Answer
+from assistant.types import Answer, Profile
 
 app = typer.Typer(
     help="Question answering over industrial-policy documents.",
@@ -211,6 +211,46 @@ def ask(
         _print_json(answer.model_dump(mode="json"))
     else:
         _print_answer(answer)
+
+
+@app.command()
+def eligibility(
+    profile: Annotated[
+        Path | None, typer.Option(help="JSON file with the enterprise profile.")
+    ] = None,
+    question: Annotated[
+        str | None, typer.Option(help="The enterprise, described in words.")
+    ] = None,
+    include_unmet: Annotated[
+        bool, typer.Option("--unmet", help="Also list ruled-out measures.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Which measures apply to us? Met, unknown (information missing) and ruled-out measures."""
+    if (profile is None) == (question is None):
+        console.print("[red]give --profile FILE or --question TEXT[/red]")
+        raise typer.Exit(2)
+    service = _service()
+    try:
+        parsed = Profile.model_validate_json(profile.read_text("utf-8")) if profile else None
+    except (OSError, ValueError) as exc:
+        console.print(f"[red]cannot read the profile: {exc}[/red]")
+        raise typer.Exit(2) from exc
+    try:
+        result = service.eligibility(parsed, question, include_unmet)
+    except PolicyQAError as exc:
+        _fail(exc)
+    if as_json:
+        _print_json(result.model_dump(mode="json"))
+        return
+    shown = result.profile.model_dump(exclude={"free_text"}, exclude_none=True)
+    typer.echo(f"Profile used: {json.dumps(shown, ensure_ascii=False)}")
+    for measure in result.measures:
+        badge = "" if measure.in_force else f" [{measure.document_status}]"
+        typer.echo(f"\n[{measure.status.upper()}] {measure.title}{badge}")
+        typer.echo(f"    {measure.citations[0].clause_id}: {measure.citations[0].quote[:160]}")
+        for c in measure.conditions:
+            typer.echo(f"    - {c.status}: {c.reason} (“{c.citation.quote[:60]}”)")
 
 
 @app.command("verify-wording")

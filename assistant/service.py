@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assistant.answer.eligibility import EligibilityMatcher, parent_id, profile_from_text
 from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.generative import (
     ChatModelGenerator,
@@ -33,9 +34,12 @@ from assistant.types import (
     Chunk,
     Document,
     DocumentMeta,
+    EligibilityResult,
     IngestReport,
     Language,
+    Measure,
     Mode,
+    Profile,
     SearchHit,
     Turn,
     WordingVerdict,
@@ -360,6 +364,52 @@ class PolicyService:
             suggested_documents=suggestions,
             timings_ms=timings,
         )
+
+    def eligibility(
+        self,
+        profile: Profile | None = None,
+        question: str | None = None,
+        include_unmet: bool = False,
+        limit: int = 20,
+    ) -> EligibilityResult:
+        """The measures a described enterprise qualifies for (met), may qualify for (unknown),
+        and, on request, is ruled out of (unmet), each with cited conditions."""
+        if profile is None and question is None:
+            raise BadInputError("give an enterprise profile or a question describing one")
+        index = self.index
+        matcher = EligibilityMatcher(d.meta.region or "" for d in index.documents.values())
+        note = None
+        if profile is None:
+            question = self.check_question(question or "")
+            profile = profile_from_text(question, matcher.localities)
+            note = "profile read from the question; correct it and ask again if it is wrong"
+        measures = list(index.measures)
+        if question:
+            # The question says what the enterprise is after: the measures among (or right
+            # under) the clauses it retrieves, in retrieval order.
+            ranked = [
+                h.chunk.clause_id
+                for h in self.retriever.search(
+                    index, self.check_question(question), min(8, len(index.chunks))
+                )
+            ]
+            order: dict[str, int] = {}
+            for i, clause_id in enumerate(ranked):
+                order.setdefault(clause_id, i)
+                parent = parent_id(clause_id)
+                if parent:
+                    order.setdefault(parent, i)
+
+            def rank(measure: Measure) -> int | None:
+                parent = parent_id(measure.clause_id)
+                found = [order[c] for c in (measure.clause_id, parent) if c in order]
+                return min(found) if found else None
+
+            scored = [(r, m) for m in measures if (r := rank(m)) is not None]
+            measures = [m for _, m in sorted(scored, key=lambda item: item[0])]
+        hits = {c.clause_id: self._as_hit(index, c) for c in index.chunks}
+        results = matcher.match(profile, measures, index.documents, hits, include_unmet)
+        return EligibilityResult(profile=profile, measures=results[:limit], note=note)
 
     def verify_wording(self, text: str, doc_id: str | None = None) -> WordingVerdict:
         """Exact, normalized, near (with a diff) or absent, with the matching clauses."""

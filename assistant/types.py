@@ -219,3 +219,105 @@ class WordingVerdict(BaseModel):
     text: str
     matches: list[WordingMatch]
     explanation: str = ""
+
+
+ConditionField = Literal[
+    "region",
+    "above_designated_size",
+    "sme",
+    "ownership",
+    "export_share",
+    "employees",
+    "annual_revenue_wan",
+    "certifications",
+    "industry",
+    "registered_years",
+    "other",
+]
+
+
+class Condition(BaseModel):
+    """One condition of a measure, with the span of text it was read from."""
+
+    field: ConditionField
+    operator: Literal[">=", "<=", ">", "<", "==", "in", "not_in", "has"]
+    value: float | str | bool | list[str]
+    unit: str | None = None
+    text: str
+    start: int
+    end: int
+
+
+class Amount(BaseModel):
+    """An amount, cap, rate or deadline stated by a measure, with its span."""
+
+    kind: Literal["amount", "cap", "rate", "deadline", "period"]
+    value: float | str
+    unit: str | None = None
+    text: str
+    start: int
+    end: int
+
+
+class Measure(BaseModel):
+    """A granting clause and the conditions that govern it (its own and its scope's)."""
+
+    clause_id: str
+    doc_id: str
+    benefit: str
+    conditions: list[Condition]
+    amounts: list[Amount]
+
+
+Ownership = Literal["private", "state_owned", "foreign_invested", "collective", "other"]
+
+
+class Profile(BaseModel):
+    """An enterprise, as eligibility matching sees it. Unknown fields stay None.
+
+    industry: one code of `assistant.ingest.conditions.INDUSTRIES` (auto_parts, nev,
+    battery, home_appliances, ic, chemicals, new_materials, textiles, machinery, steel,
+    electronics, software, retail, ecommerce); certifications: srdi (专精特新中小企业),
+    little_giant (专精特新“小巨人”), high_tech (高新技术企业).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    region: str | None = Field(default=None, max_length=100)
+    industry: str | None = Field(default=None, max_length=50)
+    employees: int | None = Field(default=None, ge=0, le=10_000_000)
+    annual_revenue_wan: float | None = Field(default=None, ge=0, le=1e12)
+    ownership: Ownership | None = None
+    export_share: float | None = Field(default=None, ge=0.0, le=1.0)
+    products: list[str] = Field(default_factory=list, max_length=20)
+    certifications: list[str] = Field(default_factory=list, max_length=20)
+    above_designated_size: bool | None = None
+    registered_years: float | None = Field(default=None, ge=0, le=200)
+    free_text: str | None = Field(default=None, max_length=4000)
+
+
+class ConditionResult(BaseModel):
+    field: str
+    operator: str
+    value: float | str | bool | list[str]
+    status: Literal["met", "unmet", "unknown"]
+    reason: str
+    citation: Citation
+
+
+class MeasureResult(BaseModel):
+    title: str
+    status: Literal["met", "unknown", "unmet"]
+    benefit: str
+    citations: list[Citation]
+    conditions: list[ConditionResult]
+    amounts: list[Amount]
+    deadlines: list[Amount]
+    in_force: bool
+    document_status: Status
+
+
+class EligibilityResult(BaseModel):
+    profile: Profile
+    measures: list[MeasureResult]
+    note: str | None = None

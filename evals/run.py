@@ -53,6 +53,11 @@ def score_question(
         )
     else:
         row["refusal_correct"] = m.refusal_correct(False, result.answered)
+    if result.eligible is not None:
+        precision, recall = m.precision_recall(question.expected_clauses, result.eligible)
+        row["eligibility_precision"], row["eligibility_recall"] = precision, recall
+    if result.verdict is not None:
+        row["wording_correct"] = float(result.verdict == question.extra.get("expected_verdict"))
     row["verbatim_rate"] = m.verbatim_rate(result.quotes, texts)
     row["latency_ms"] = result.latency_ms
     return row
@@ -77,6 +82,9 @@ def aggregate(rows: Sequence[dict[str, Any]]) -> dict[str, float | None]:
         "false_refusal_rate": mean("false_refusal"),
         "verbatim_rate": min((r["verbatim_rate"] for r in quotes_rows), default=1.0),
         "key_phrase_coverage": mean("key_phrase_coverage"),
+        "eligibility_precision": mean("eligibility_precision"),
+        "eligibility_recall": mean("eligibility_recall"),
+        "wording_accuracy": mean("wording_correct"),
         "latency_p50_ms": round(m.percentile(latencies, 50), 1),
         "latency_p95_ms": round(m.percentile(latencies, 95), 1),
     }
@@ -93,7 +101,7 @@ def run_eval(
     for system in systems:
         rows = []
         for question in questions:
-            result = system.run(question.question)
+            result = system.run(question.question, question)
             row = score_question(question, result, texts)
             rows.append(row)
             report_lines.append(

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from assistant.service import PolicyService
 from assistant.types import Mode
+from evals.dataset import Question
 
 
 @dataclass
@@ -18,12 +19,14 @@ class SystemResult:
     answer: str
     quotes: list[tuple[str, str, int, int]] = field(default_factory=list)
     latency_ms: float = 0.0
+    eligible: list[str] | None = None  # clause ids of measures returned as met
+    verdict: str | None = None  # wording verdict
 
 
 class System(Protocol):
     name: str
 
-    def run(self, question: str) -> SystemResult: ...
+    def run(self, question: str, item: Question | None = None) -> SystemResult: ...
 
 
 class PolicyQASystem:
@@ -34,12 +37,12 @@ class PolicyQASystem:
         self.mode = mode
         self.name = "policyqa" if mode == "extractive" else "policyqa-generative"
 
-    def run(self, question: str) -> SystemResult:
+    def run(self, question: str, item: Question | None = None) -> SystemResult:
         ranked = [h.chunk.clause_id for h in self.service.search(question, top_k=10)]
         started = time.perf_counter()
         answer = self.service.ask(question, mode=self.mode)
         latency = (time.perf_counter() - started) * 1000
-        return SystemResult(
+        result = SystemResult(
             ranked=ranked,
             cited=[c.clause_id for c in answer.citations],
             answered=answer.answered,
@@ -47,3 +50,18 @@ class PolicyQASystem:
             quotes=[(c.doc_id, c.quote, c.start, c.end) for c in answer.citations],
             latency_ms=latency,
         )
+        if item is not None and item.kind == "eligibility":
+            found = self.service.eligibility(question=question)
+            result.eligible = [
+                m.citations[0].clause_id for m in found.measures if m.status == "met"
+            ]
+        if item is not None and item.kind == "wording":
+            verdict = self.service.verify_wording(
+                item.extra["wording_text"], item.extra.get("doc_id")
+            )
+            result.verdict = verdict.verdict
+            result.quotes += [
+                (m.citation.doc_id, m.citation.quote, m.citation.start, m.citation.end)
+                for m in verdict.matches
+            ]
+        return result

@@ -38,9 +38,10 @@ from assistant.errors import (
     IndexNotReadyError,
     NotFoundError,
 )
+from assistant.ingest.conditions import measure_of
 from assistant.search.embedding import Embedder, Vectors
 from assistant.search.keyword import KeywordIndex, configure_jieba
-from assistant.types import Chunk, Document, DocumentMeta
+from assistant.types import Chunk, Document, DocumentMeta, Measure
 
 FILTER_FIELDS = ("doc_id", "level", "region", "status", "language", "official")
 COMPLETE_MARKER = "COMPLETE"
@@ -196,6 +197,11 @@ def write_version(
         for chunk in chunks:
             handle.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
     np.save(version_dir / "vectors.npy", vectors)
+    with (version_dir / "measures.jsonl").open("w", encoding="utf-8") as handle:
+        for chunk in chunks:
+            measure = measure_of(chunk)
+            if measure is not None:
+                handle.write(measure.model_dump_json() + "\n")
     KeywordIndex.build([c.embed_text for c in chunks]).save(version_dir / "keyword")
 
     client = chroma_client(settings, version_dir)
@@ -287,6 +293,8 @@ class IndexVersion:
             for d in self.documents.values()
         )
         self.keyword = KeywordIndex.load(self.dir / "keyword")
+        with (self.dir / "measures.jsonl").open(encoding="utf-8") as handle:
+            self.measures = [Measure.model_validate_json(line) for line in handle]
         self._field_values: dict[str, np.ndarray[Any, Any]] = {}
         for key in FILTER_FIELDS:
             self._field_values[key] = np.array(

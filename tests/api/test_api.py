@@ -221,3 +221,21 @@ def test_follow_up_uses_the_conversation(client: TestClient) -> None:
     assert follow["answered"]
     assert "30 June 2024" in follow["answer"]
     assert {c["doc_id"] for c in follow["citations"]} == {"en-guide"}
+
+
+def test_wording_and_eligibility_endpoints(client: TestClient) -> None:
+    exact = client.post("/v1/wording", json={"text": "每台补贴500元", "doc_id": "zh-appliances"})
+    assert exact.status_code == 200 and exact.json()["verdict"] == "exact"
+    near = client.post(
+        "/v1/wording", json={"text": "（一）购买一级能效空调的，每台补贴800元。"}
+    ).json()
+    assert near["verdict"] == "near"
+    assert any(d["op"] == "replace" for d in near["matches"][0]["diff"])
+    result = client.post(
+        "/v1/eligibility",
+        json={"profile": {"region": "Demo Town", "export_share": 0.5}, "include_unmet": True},
+    )
+    assert result.status_code == 200
+    assert result.json()["profile"]["export_share"] == 0.5
+    missing = client.post("/v1/eligibility", json={})
+    assert missing.status_code == 400 and missing.json()["error"] == "bad_input"
