@@ -19,7 +19,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.search.embedding import Embedder
-from assistant.search.store import IndexVersion
+from assistant.search.store import IndexVersion, normalize_filters
 from assistant.types import Language, SearchHit
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -111,10 +111,9 @@ class HybridRetriever:
     ) -> list[tuple[int, float]]:
         """Dense candidates from every document language, ranked by calibrated similarity."""
         languages = sorted({c.language for c in index.chunks})
-        wanted = (filters or {}).get("language")
+        wanted = normalize_filters(filters).get("language")
         if wanted is not None:
-            allowed = {wanted} if isinstance(wanted, str) else set(wanted)
-            languages = [lang for lang in languages if lang in allowed]
+            languages = [lang for lang in languages if lang in wanted]
         if len(languages) <= 1:
             return index.dense(vector, pool, filters)
         bonus = self.settings.cross_language_bonus

@@ -247,12 +247,10 @@ def remove_version(settings: Settings, index_dir: Path, version: str) -> None:
     shutil.rmtree(version_dir, ignore_errors=True)
 
 
-def where_clause(filters: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """Translate {field: value | [values]} into a Chroma `where`."""
-    if not filters:
-        return None
-    terms: list[dict[str, Any]] = []
-    for key, value in filters.items():
+def normalize_filters(filters: Mapping[str, Any] | None) -> dict[str, list[Any]]:
+    """{field: value | [values]} checked and turned into {field: [values]}."""
+    out: dict[str, list[Any]] = {}
+    for key, value in (filters or {}).items():
         if key not in FILTER_FIELDS:
             raise BadInputError(f"unknown filter {key!r}; use one of: {', '.join(FILTER_FIELDS)}")
         values = list(value) if isinstance(value, list | tuple | set) else [value]
@@ -262,9 +260,20 @@ def where_clause(filters: Mapping[str, Any] | None) -> dict[str, Any] | None:
             values = [
                 v if isinstance(v, bool) else str(v).lower() in {"true", "1", "yes"} for v in values
             ]
-        else:
-            values = [str(v) for v in values]
-        terms.append({key: values[0]} if len(values) == 1 else {key: {"$in": values}})
+        elif not all(isinstance(v, str) for v in values):
+            raise BadInputError(f"filter {key!r} takes text values")
+        out[key] = values
+    return out
+
+
+def where_clause(filters: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Translate {field: value | [values]} into a Chroma `where`."""
+    terms = [
+        {key: values[0]} if len(values) == 1 else {key: {"$in": values}}
+        for key, values in normalize_filters(filters).items()
+    ]
+    if not terms:
+        return None
     return terms[0] if len(terms) == 1 else {"$and": terms}
 
 
