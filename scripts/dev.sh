@@ -39,6 +39,23 @@ setup() {
   echo "$want" >"$stamp"
 }
 
+# The browser tests drive Debian's Chromium (no downloaded browser) and inject axe-core
+# from the npm registry; CJK fonts make the screenshots readable.
+browser_setup() {
+  if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk"; then
+    if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
+      echo "==> installing chromium and a CJK font (apt)"
+      apt-get update -qq >/dev/null
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
+    else
+      echo "install Debian's chromium and fonts-wqy-microhei for the browser tests" >&2
+    fi
+  fi
+  if [ ! -f .cache/npm/node_modules/axe-core/axe.min.js ]; then
+    npm install --silent --no-audit --no-fund --prefix .cache/npm axe-core@4.14.1
+  fi
+}
+
 demo() {
   setup
   export PATH="$PWD/$VENV/bin:$PATH"
@@ -52,6 +69,7 @@ demo() {
 
 run_tests() {
   setup
+  browser_setup
   export PATH="$PWD/$VENV/bin:$PATH"
   echo "==> ruff"
   ruff check .

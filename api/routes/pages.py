@@ -16,6 +16,11 @@ def demo_page() -> FileResponse:
     return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
 
 
+@router.get("/en")
+def demo_page_en() -> FileResponse:
+    return FileResponse(STATIC / "en.html", media_type="text/html; charset=utf-8")
+
+
 @router.get("/widget.js")
 def widget() -> FileResponse:
     return FileResponse(

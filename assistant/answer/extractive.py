@@ -93,7 +93,9 @@ class ExtractiveAnswerer:
                 citation = make_citation(len(citations) + 1, hit, document, start, end)
                 citations.append(citation)
                 label = STATUS_LABEL[language].get(hit.status, "")
-                lines.append(f"- {label}{_one_line(citation.quote)} [{citation.n}]")
+                quote = _one_line(citation.quote)
+                bullet = "" if quote.startswith("- ") else "- "
+                lines.append(f"{bullet}{label}{quote} [{citation.n}]")
         return "\n".join(
             [lead_in(language, citations), *lines, *notes(language, citations)]
         ), citations
