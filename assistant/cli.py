@@ -373,11 +373,14 @@ def evaluate(
     thresholds: Annotated[
         Path | None, typer.Option(help="Fail if policyqa falls below the floors in this JSON file.")
     ] = None,
+    baselines: Annotated[
+        bool, typer.Option(help="Also run the naive LangChain and keyword-only baselines.")
+    ] = True,
 ) -> None:
     """Run the golden set through policyqa and print the metrics."""
     from evals.cli import run_from_cli
 
-    code = run_from_cli(_service(), dataset, mode, out, per_kind, thresholds)
+    code = run_from_cli(_service(), dataset, mode, out, per_kind, thresholds, baselines)
     raise typer.Exit(code)
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from assistant.search.embedding import LangChainEmbeddings
 from assistant.service import PolicyService
+from evals.baselines import KeywordSystem, NaiveLangChainSystem
 from evals.dataset import DEFAULT_DATASET, load_questions, stratified_subset
 from evals.run import markdown, run_eval
 from evals.systems import PolicyQASystem, System
@@ -29,6 +31,7 @@ def run_from_cli(
     out: Path,
     per_kind: int | None,
     thresholds: Path | None,
+    baselines: bool = True,
 ) -> int:
     questions = load_questions(dataset or DEFAULT_DATASET)
     if per_kind:
@@ -36,6 +39,11 @@ def run_from_cli(
     systems: list[System] = [PolicyQASystem(service, "extractive")]
     if mode == "generative":
         systems.append(PolicyQASystem(service, "generative"))
+    if baselines:
+        systems += [
+            NaiveLangChainSystem(service.index, LangChainEmbeddings(service.embedder)),
+            KeywordSystem(service.index),
+        ]
     texts = {doc_id: d.text for doc_id, d in service.index.documents.items()}
     summary = run_eval(questions, systems, texts, out)
     print(markdown(summary))

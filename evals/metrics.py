@@ -26,6 +26,66 @@ def _bases(ids: Iterable[str]) -> list[str]:
     return seen
 
 
+def groups_of(ranked: Sequence[str] | Sequence[Sequence[str]]) -> list[set[str]]:
+    """Each retrieved unit as the set of clauses it covers: one clause for clause-level
+    retrieval, several for a fixed-size chunk that spans clauses."""
+    groups: list[set[str]] = []
+    for unit in ranked:
+        group = {base_clause(unit)} if isinstance(unit, str) else {base_clause(c) for c in unit}
+        groups.append(group)
+    return groups
+
+
+def recall_at_k_units(expected: Sequence[str], ranked: Sequence[Sequence[str]], k: int) -> float:
+    """Share of the expected clauses covered by the first k retrieved units."""
+    wanted = set(_bases(expected))
+    if not wanted:
+        return 0.0
+    covered = set().union(*groups_of(ranked)[:k]) if ranked else set()
+    return len(wanted & covered) / len(wanted)
+
+
+def reciprocal_rank_units(expected: Sequence[str], ranked: Sequence[Sequence[str]]) -> float:
+    wanted = set(_bases(expected))
+    for rank, group in enumerate(groups_of(ranked), start=1):
+        if group & wanted:
+            return 1.0 / rank
+    return 0.0
+
+
+def ndcg_at_k_units(expected: Sequence[str], ranked: Sequence[Sequence[str]], k: int) -> float:
+    wanted = set(_bases(expected))
+    if not wanted:
+        return 0.0
+    gains: list[float] = []
+    seen: set[str] = set()
+    for group in groups_of(ranked)[:k]:
+        new = (group & wanted) - seen
+        gains.append(1.0 if new else 0.0)
+        seen |= new
+    dcg = sum(g / math.log2(i + 2) for i, g in enumerate(gains))
+    ideal = sum(1.0 / math.log2(i + 2) for i in range(min(len(wanted), k)))
+    return dcg / ideal
+
+
+def recall_within_chars(
+    expected: Sequence[str], ranked: Sequence[Sequence[str]], lengths: Sequence[int], budget: int
+) -> float:
+    """Recall over the retrieved units that fit in the first `budget` characters: compares
+    systems whose units differ in size (clauses against 1000-character chunks) fairly."""
+    wanted = set(_bases(expected))
+    if not wanted:
+        return 0.0
+    covered: set[str] = set()
+    used = 0
+    for group, length in zip(groups_of(ranked), lengths, strict=False):
+        if used + length > budget and used > 0:
+            break
+        covered |= group
+        used += length
+    return len(wanted & covered) / len(wanted)
+
+
 def recall_at_k(expected: Sequence[str], ranked: Sequence[str], k: int) -> float:
     """Share of the expected clauses found in the first k results."""
     wanted = set(_bases(expected))

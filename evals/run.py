@@ -21,6 +21,7 @@ METRICS = (
     "recall@1",
     "recall@5",
     "recall@10",
+    "recall@2000chars",
     "cited@5",
     "mrr",
     "ndcg@10",
@@ -41,12 +42,15 @@ def score_question(
         expected = question.expected_clauses
         row.update(
             {
-                "recall@1": m.recall_at_k(expected, result.ranked, 1),
-                "recall@5": m.recall_at_k(expected, result.ranked, 5),
-                "recall@10": m.recall_at_k(expected, result.ranked, 10),
+                "recall@1": m.recall_at_k_units(expected, result.ranked, 1),
+                "recall@5": m.recall_at_k_units(expected, result.ranked, 5),
+                "recall@10": m.recall_at_k_units(expected, result.ranked, 10),
+                "recall@2000chars": m.recall_within_chars(
+                    expected, result.ranked, result.lengths, 2000
+                ),
                 "cited@5": m.hit_at_k(expected, result.cited, 5),
-                "mrr": m.reciprocal_rank(expected, result.ranked),
-                "ndcg@10": m.ndcg_at_k(expected, result.ranked, 10),
+                "mrr": m.reciprocal_rank_units(expected, result.ranked),
+                "ndcg@10": m.ndcg_at_k_units(expected, result.ranked, 10),
                 "false_refusal": m.false_refusal(True, result.answered),
                 "key_phrase_coverage": m.key_phrase_coverage(question.key_phrases, result.answer),
             }
@@ -75,6 +79,7 @@ def aggregate(rows: Sequence[dict[str, Any]]) -> dict[str, float | None]:
         "recall@1": mean("recall@1"),
         "recall@5": mean("recall@5"),
         "recall@10": mean("recall@10"),
+        "recall@2000chars": mean("recall@2000chars"),
         "cited@5": mean("cited@5"),
         "mrr": mean("mrr"),
         "ndcg@10": mean("ndcg@10"),
@@ -133,6 +138,7 @@ def run_eval(
         (out / "report.jsonl").write_text("\n".join(report_lines) + "\n", encoding="utf-8")
         (out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
         (out / "summary.md").write_text(markdown(summary), encoding="utf-8")
+        chart(summary, out / "metrics.png")
     return summary
 
 
@@ -168,3 +174,36 @@ def markdown(summary: dict[str, Any]) -> str:
                 f"{_fmt(agg['false_refusal_rate'])} | {_fmt(agg['key_phrase_coverage'])} |"
             )
     return "\n".join(lines) + "\n"
+
+
+def chart(summary: dict[str, Any], path: Path) -> None:
+    """Main metrics by question kind, one bar per system."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    systems = list(summary["systems"])
+    panels = [
+        ("recall@5", "recall@5 (answerable kinds)"),
+        ("key_phrase_coverage", "key-phrase coverage"),
+        ("refusal_accuracy", "refusal accuracy (unanswerable)"),
+    ]
+    kinds = [k for k in KINDS if k != "unanswerable"]
+    figure, axes = plt.subplots(1, 3, figsize=(15, 4.5))
+    width = 0.8 / max(len(systems), 1)
+    for axis, (metric, title) in zip(axes, panels, strict=True):
+        labels = ["unanswerable"] if metric == "refusal_accuracy" else kinds
+        for i, system in enumerate(systems):
+            values = [
+                summary["by_kind"][system].get(kind, {}).get(metric) or 0.0 for kind in labels
+            ]
+            axis.bar([x + i * width for x in range(len(labels))], values, width, label=system)
+        axis.set_title(title)
+        axis.set_xticks([x + width * (len(systems) - 1) / 2 for x in range(len(labels))])
+        axis.set_xticklabels(labels, rotation=30, ha="right")
+        axis.set_ylim(0, 1)
+    axes[0].legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)

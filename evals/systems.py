@@ -13,12 +13,15 @@ from evals.dataset import Question
 
 @dataclass
 class SystemResult:
-    ranked: list[str]  # clause ids, best first, for the retrieval metrics
+    # Retrieved units, best first, each as the clause ids it covers (one for clause-level
+    # retrieval, several for a fixed-size chunk), for the retrieval metrics.
+    ranked: list[list[str]]
     cited: list[str]  # clause ids the answer cites, in citation order
     answered: bool
     answer: str
     quotes: list[tuple[str, str, int, int]] = field(default_factory=list)
     latency_ms: float = 0.0
+    lengths: list[int] = field(default_factory=list)  # characters of each ranked unit
     eligible: list[str] | None = None  # clause ids of measures returned as met
     verdict: str | None = None  # wording verdict
 
@@ -38,7 +41,8 @@ class PolicyQASystem:
         self.name = "policyqa" if mode == "extractive" else "policyqa-generative"
 
     def run(self, question: str, item: Question | None = None) -> SystemResult:
-        ranked = [h.chunk.clause_id for h in self.service.search(question, top_k=10)]
+        hits = self.service.search(question, top_k=10)
+        ranked = [[h.chunk.clause_id] for h in hits]
         started = time.perf_counter()
         answer = self.service.ask(question, mode=self.mode)
         latency = (time.perf_counter() - started) * 1000
@@ -49,6 +53,7 @@ class PolicyQASystem:
             answer=answer.answer,
             quotes=[(c.doc_id, c.quote, c.start, c.end) for c in answer.citations],
             latency_ms=latency,
+            lengths=[h.chunk.end - h.chunk.start for h in hits],
         )
         if item is not None and item.kind == "eligibility":
             found = self.service.eligibility(question=question)

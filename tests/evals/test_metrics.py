@@ -56,3 +56,19 @@ def test_percentile_nearest_rank() -> None:
     assert m.percentile([5, 1, 3, 2, 4], 50) == 3
     assert m.percentile([5, 1, 3, 2, 4], 95) == 5
     assert m.percentile([], 50) == 0.0
+
+
+def test_unit_metrics_count_a_chunk_that_spans_clauses() -> None:
+    ranked = [["a:1", "a:2"], ["b:1"]]
+    assert m.recall_at_k_units(["a:2", "b:1"], ranked, 1) == 0.5
+    assert m.recall_at_k_units(["a:2", "b:1"], ranked, 2) == 1.0
+    assert m.reciprocal_rank_units(["b:1"], ranked) == 0.5
+    assert m.ndcg_at_k_units(["a:1"], ranked, 10) == pytest.approx(1.0)
+
+
+def test_recall_within_a_character_budget() -> None:
+    ranked = [["a:1"], ["a:2"], ["a:3"]]
+    assert m.recall_within_chars(["a:3"], ranked, [900, 900, 900], 2000) == 0.0
+    assert m.recall_within_chars(["a:2"], ranked, [900, 900, 900], 2000) == 1.0
+    # the first unit always counts, even when it alone exceeds the budget
+    assert m.recall_within_chars(["a:1"], [["a:1"]], [5000], 2000) == 1.0
