@@ -80,9 +80,33 @@ run_tests() {
   python -m pytest "$@"
 }
 
+# The integration tests again, against a real `chroma run` server (from the chromadb
+# package) on a free loopback port, stopped by its own process id at the end.
+integration_on_server() {
+  setup
+  local port data pid status=0
+  port="$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  data="$(mktemp -d)"
+  "$VENV/bin/chroma" run --path "$data" --host 127.0.0.1 --port "$port" >/dev/null 2>&1 &
+  pid=$!
+  for _ in $(seq 1 100); do
+    "$VENV/bin/python" -c "import httpx,sys; sys.exit(httpx.get('http://127.0.0.1:$port/api/v2/heartbeat').status_code != 200)" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  echo "==> integration tests against a Chroma server on port $port (pid $pid)"
+  POLICYQA_CHROMA_URL="http://127.0.0.1:$port" "$VENV/bin/python" -m pytest -q \
+    tests/assistant/test_index.py tests/assistant/test_retrieval.py \
+    tests/assistant/test_answer.py tests/api/test_api.py tests/evals/test_eval_floors.py || status=$?
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  rm -rf "$data"
+  return "$status"
+}
+
 case "${1:-}" in
   setup) setup ;;
   demo) demo ;;
   test) shift; run_tests "$@" ;;
-  *) echo "usage: scripts/dev.sh setup|demo|test [pytest args]" >&2; exit 2 ;;
+  integration-server) integration_on_server ;;
+  *) echo "usage: scripts/dev.sh setup|demo|test [pytest args]|integration-server" >&2; exit 2 ;;
 esac

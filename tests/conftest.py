@@ -18,11 +18,18 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Keep every test away from the developer's index and POLICYQA_* variables."""
+    """Keep every test away from the developer's index and POLICYQA_* variables.
+
+    POLICYQA_CHROMA_URL (and its token) stay: CI runs the integration tests a second time
+    against a real Chroma server by setting them.
+    """
     import os
 
     for key in list(os.environ):
-        if key.startswith("POLICYQA_"):
+        if key.startswith("POLICYQA_") and key not in {
+            "POLICYQA_CHROMA_URL",
+            "POLICYQA_CHROMA_TOKEN",
+        }:
             monkeypatch.delenv(key)
     monkeypatch.setenv("POLICYQA_INDEX_DIR", str(tmp_path / "index"))
 
