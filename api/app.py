@@ -33,6 +33,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
         404: "Unknown document or clause",
         413: "Question or body too large",
         422: "Request does not match the schema",
+        431: "Request headers too large",
         429: "Rate limited",
         503: "Index not ready or backend unavailable",
     }.items()
@@ -166,6 +167,7 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(
         LimitsMiddleware,
         max_body_bytes=settings.max_body_bytes,
+        max_header_bytes=settings.max_header_bytes,
         buckets=buckets,
         on_limited=metrics.rate_limited.inc,
     )

@@ -72,9 +72,11 @@ class LimitsMiddleware:
         max_body_bytes: int,
         buckets: TokenBuckets | None,
         on_limited: object = None,
+        max_header_bytes: int = 16 * 1024,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.max_header_bytes = max_header_bytes
         self.buckets = buckets
         self.on_limited = on_limited
 
@@ -83,6 +85,17 @@ class LimitsMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
+        header_bytes = sum(len(k) + len(v) for k, v in scope.get("headers") or [])
+        if header_bytes > self.max_header_bytes:
+            await _send_json(
+                send,
+                431,
+                {
+                    "error": "headers_too_large",
+                    "message": f"request headers exceed {self.max_header_bytes} bytes",
+                },
+            )
+            return
         if self.buckets is not None and path.startswith("/v1/"):
             wait = self.buckets.take(client_key(scope))
             if wait > 0:

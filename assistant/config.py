@@ -65,6 +65,7 @@ class Settings(BaseSettings):
 
     # HTTP API
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=50 * 1024 * 1024)
+    max_header_bytes: int = Field(default=16 * 1024, ge=1024, le=1024 * 1024)
     rate_limit_per_minute: int = Field(default=120, ge=0, le=1_000_000)  # 0 turns it off
     rate_limit_burst: int = Field(default=20, ge=1, le=100_000)
     # Comma-separated origins allowed to call the API from a browser (CORS) and to frame
