@@ -362,12 +362,19 @@ class IndexVersion:
                 )
         except Exception as exc:
             raise BackendUnavailableError(f"vector search failed: {exc}") from exc
-        hits: list[tuple[int, float]] = []
-        for clause_id, distance in zip(result["ids"][0], result["distances"][0], strict=True):
-            position = self.position.get(clause_id)
-            if position is not None:
-                hits.append((position, 1.0 - float(distance)))
-        return hits
+        positions = [self.position[c] for c in result["ids"][0] if c in self.position]
+        if not positions:
+            return []
+        # HNSW is approximate and its order can differ between the embedded store and a
+        # server; exact similarities over its candidates make the ranking the same anywhere.
+        similarities = np.asarray(self.vectors[positions], dtype=np.float32) @ np.asarray(
+            vector.reshape(-1), dtype=np.float32
+        )
+        ranked = sorted(
+            zip(positions, similarities.tolist(), strict=True),
+            key=lambda item: (-round(item[1], 6), item[0]),
+        )
+        return [(pos, float(sim)) for pos, sim in ranked]
 
     def chunk(self, clause_id: str) -> Chunk:
         position = self.position.get(clause_id)
