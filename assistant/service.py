@@ -20,7 +20,12 @@ from assistant.answer.generative import (
     ValidatedAnswer,
     describe_failure,
 )
-from assistant.answer.refusal import SupportJudge, is_instruction, uncovered_places
+from assistant.answer.refusal import (
+    SupportJudge,
+    is_instruction,
+    places_named,
+    uncovered_places,
+)
 from assistant.answer.wording import WordingVerifier
 from assistant.answer.wording import explain as explain_wording
 from assistant.config import Settings
@@ -120,6 +125,7 @@ class PolicyService:
         )
         self.extractive = ExtractiveAnswerer()
         self.wording = WordingVerifier()
+        self._places: tuple[str, set[str]] | None = None
         self.generator = generator
         self._index: IndexVersion | None = None
         self._lock = threading.Lock()
@@ -205,7 +211,7 @@ class PolicyService:
         if is_instruction(question):
             return self._refusal(question, language, mode, [], "instruction", timings, started)
         index = self.index
-        uncovered = uncovered_places(question, index.coverage_text)
+        uncovered = uncovered_places(question, self._covered_places(index))
         if uncovered:
             return self._refusal(
                 question,
@@ -267,6 +273,14 @@ class PolicyService:
             timings_ms=timings,
             standalone_question=standalone,
         )
+
+    def _covered_places(self, index: IndexVersion) -> set[str]:
+        """The real places the live version's documents name, worked out once per version."""
+        cached = self._places
+        if cached is None or cached[0] != index.version:
+            cached = (index.version, places_named(index.coverage_text))
+            self._places = cached
+        return cached[1]
 
     def _resolve_follow_up(
         self, question: str, history: Sequence[Turn]

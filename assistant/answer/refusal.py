@@ -156,10 +156,14 @@ def places_named(question: str) -> set[str]:
     return found
 
 
-def uncovered_places(question: str, covered_text: str) -> set[str]:
-    """Places the question names that no indexed document's region or title mentions."""
-    covered = covered_text.lower()
-    return {p for p in places_named(question) if p.lower() not in covered}
+def uncovered_places(question: str, covered: str | set[str]) -> set[str]:
+    """Places the question names that no indexed document's region or title mentions;
+    `covered` is that text, or the places already found in it (`places_named`)."""
+    named = places_named(question)
+    if isinstance(covered, set):
+        return named - covered
+    lowered = covered.lower()
+    return {p for p in named if p.lower() not in lowered}
 
 
 @dataclass(frozen=True)

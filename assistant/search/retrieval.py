@@ -60,8 +60,11 @@ class HybridRetriever:
         mask = index.mask(filters)
         if mask is not None:
             keyword_scores = np.where(mask, keyword_scores, 0.0)
+        positive = np.flatnonzero(keyword_scores > 0)
+        if positive.size > pool:  # only the best `pool` need sorting
+            positive = positive[np.argpartition(-keyword_scores[positive], pool - 1)[:pool]]
         keyword_order = [
-            int(i) for i in np.argsort(-keyword_scores)[:pool] if keyword_scores[i] > 0
+            int(i) for i in positive[np.lexsort((positive, -keyword_scores[positive]))]
         ]
 
         cross_language = bool(dense) and index.chunks[dense[0][0]].language != query_language

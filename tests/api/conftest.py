@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from assistant.config import Settings
 from assistant.search.embedding import UniversalSentenceEncoder
 from assistant.service import PolicyService
+from evals.bench.http_load import free_port
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
 
@@ -61,21 +63,11 @@ def client(make_client) -> TestClient:  # type: ignore[no-untyped-def]
     return make_client()  # type: ignore[no-any-return]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def live_server(
-    tmp_path: Path, built_index: Path, fixture_corpus: Path, embedder: UniversalSentenceEncoder
-) -> Iterator[str]:
+@contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
     """The app served by uvicorn on a free loopback port, for real HTTP clients."""
-    settings = make_settings(tmp_path, built_index, fixture_corpus)
-    app = create_app(settings, PolicyService(settings, embedder))
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -83,6 +75,17 @@ def live_server(
         if time.monotonic() > deadline:
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(
+    tmp_path: Path, built_index: Path, fixture_corpus: Path, embedder: UniversalSentenceEncoder
+) -> Iterator[str]:
+    settings = make_settings(tmp_path, built_index, fixture_corpus)
+    with serving(create_app(settings, PolicyService(settings, embedder))) as url:
+        yield url

@@ -20,28 +20,15 @@ def fuzz_server(
     fixture_corpus,
     embedder,  # type: ignore[no-untyped-def]
 ) -> Iterator[str]:
-    import threading
-    import time
-
-    import uvicorn
-
     from api.app import create_app
     from assistant.service import PolicyService
-    from tests.api.conftest import free_port, make_settings
+    from tests.api.conftest import make_settings, serving
 
     settings = make_settings(
         tmp_path_factory.mktemp("fuzz"), built_index, fixture_corpus, admin_token=ADMIN_TOKEN
     )
-    app = create_app(settings, PolicyService(settings, embedder))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(settings, PolicyService(settings, embedder))) as url:
+        yield url
 
 
 # Schemathesis' own pytest plugin does not run under this pytest; its loaders and

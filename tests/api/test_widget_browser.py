@@ -6,20 +6,17 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from api.app import create_app
 from assistant.config import Settings
 from assistant.search.embedding import UniversalSentenceEncoder
 from assistant.service import PolicyService
-from tests.api.conftest import free_port
+from tests.api.conftest import serving
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.browser
@@ -47,16 +44,8 @@ def server(
     )
     service = PolicyService(settings, embedder)
     service.ingest(corpus)
-    app = create_app(settings, service)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(settings, service)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
