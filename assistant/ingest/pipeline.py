@@ -28,6 +28,7 @@ from assistant.ingest.manifest import infer_meta, plan_corpus
 from assistant.search.embedding import Embedder, Vectors
 from assistant.search.keyword import configure_jieba
 from assistant.search.store import (
+    INDEX_FORMAT,
     IndexInfo,
     check_model,
     complete_versions,
@@ -198,7 +199,8 @@ class IndexBuilder:
 
             kept = {d.doc_id for d in documents}
             removed = sorted(set(previous.documents) - kept) if previous else []
-            if previous and not (added or updated or removed) and not rebuild:
+            outdated = previous is not None and previous.info.format != INDEX_FORMAT
+            if previous and not (added or updated or removed or outdated) and not rebuild:
                 return self._report(
                     current,
                     documents,
@@ -242,6 +244,8 @@ class IndexBuilder:
                 },
                 clause_count=len(all_chunks),
                 vector_backend="chroma-http" if self.settings.chroma_url else "chroma-embedded",
+                languages=tuple(sorted({c.language for c in all_chunks})),
+                format=INDEX_FORMAT,
             )
             if progress:
                 progress("write", 0, 1)

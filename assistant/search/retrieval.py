@@ -113,10 +113,8 @@ class HybridRetriever:
         filters: Mapping[str, Any] | None,
     ) -> list[tuple[int, float]]:
         """Dense candidates from every document language, ranked by calibrated similarity."""
-        languages = sorted({c.language for c in index.chunks})
         wanted = normalize_filters(filters).get("language")
-        if wanted is not None:
-            languages = [lang for lang in languages if lang in wanted]
+        languages = [lang for lang in index.languages if wanted is None or lang in wanted]
         if len(languages) <= 1:
             return index.dense(vector, pool, filters)
         bonus = self.settings.cross_language_bonus

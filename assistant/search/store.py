@@ -79,8 +79,13 @@ def new_version_name(fingerprint: str) -> str:
     return f"v{stamp}-{fingerprint[:8]}"
 
 
-def collection_name(version: str) -> str:
-    return f"policyqa-{version}"
+# Version 2: one Chroma collection per document language. A language filter then picks a
+# collection instead of making Chroma scan every vector's metadata.
+INDEX_FORMAT = 2
+
+
+def collection_name(version: str, language: str) -> str:
+    return f"policyqa-{version}-{language}"
 
 
 def chroma_client(settings: Settings, version_dir: Path) -> Any:
@@ -133,6 +138,8 @@ class IndexInfo:
     documents: dict[str, dict[str, Any]]
     clause_count: int
     vector_backend: str
+    languages: tuple[str, ...] = ()
+    format: int = 1
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -143,11 +150,13 @@ class IndexInfo:
             "documents": self.documents,
             "clause_count": self.clause_count,
             "vector_backend": self.vector_backend,
+            "languages": list(self.languages),
+            "format": self.format,
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> IndexInfo:
-        return cls(**data)
+        return cls(**{**data, "languages": tuple(data.get("languages", ()))})
 
 
 def check_model(info: IndexInfo, embedder: Embedder, index_dir: Path) -> None:
@@ -205,24 +214,26 @@ def write_version(
     KeywordIndex.build([c.embed_text for c in chunks]).save(version_dir / "keyword")
 
     client = chroma_client(settings, version_dir)
-    name = collection_name(info.version)
-    # Absent on a first try; Chroma raises different errors for that by backend.
-    with contextlib.suppress(Exception):
-        client.delete_collection(name)
-    collection = client.create_collection(
-        name,
-        embedding_function=None,
-        configuration={"hnsw": {"space": "cosine"}},
-        metadata={"model_id": info.model_id, "dimension": info.dimension},
-    )
-    batch = 1000
-    for i in range(0, len(chunks), batch):
-        part = chunks[i : i + batch]
-        collection.add(
-            ids=[c.clause_id for c in part],
-            embeddings=vectors[i : i + batch],
-            metadatas=[chunk_metadata(c, metas[c.doc_id]) for c in part],
+    for language in info.languages:
+        name = collection_name(info.version, language)
+        # Absent on a first try; Chroma raises different errors for that by backend.
+        with contextlib.suppress(Exception):
+            client.delete_collection(name)
+        collection = client.create_collection(
+            name,
+            embedding_function=None,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"model_id": info.model_id, "dimension": info.dimension},
         )
+        rows = [i for i, c in enumerate(chunks) if c.language == language]
+        batch = 1000
+        for i in range(0, len(rows), batch):
+            part = rows[i : i + batch]
+            collection.add(
+                ids=[chunks[r].clause_id for r in part],
+                embeddings=vectors[part],
+                metadatas=[chunk_metadata(chunks[r], metas[chunks[r].doc_id]) for r in part],
+            )
     (version_dir / "index.json").write_text(
         json.dumps(info.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
     )
@@ -241,7 +252,11 @@ def remove_version(settings: Settings, index_dir: Path, version: str) -> None:
     if settings.chroma_url:
         # Already gone, or the server is down: the folder goes all the same.
         with contextlib.suppress(Exception):
-            chroma_client(settings, version_dir).delete_collection(collection_name(version))
+            client = chroma_client(settings, version_dir)
+            for collection in client.list_collections():
+                name = getattr(collection, "name", collection)
+                if str(name).startswith(f"policyqa-{version}-"):
+                    client.delete_collection(str(name))
     # An embedded store is just files: unlinking them is safe even while another process
     # still has the old version open, and version names are never reused.
     shutil.rmtree(version_dir, ignore_errors=True)
@@ -309,9 +324,21 @@ class IndexVersion:
             self._field_values[key] = np.array(
                 [self._field(c, key) for c in self.chunks], dtype=object
             )
+        if self.info.format != INDEX_FORMAT:
+            raise IndexNotReadyError(
+                f"index version {version} has an older layout; run `policyqa ingest` to rebuild"
+            )
+        self.languages = list(self.info.languages)
         try:
             client = chroma_client(settings, self.dir)
-            self.collection = client.get_collection(collection_name(version))
+            self.collections = {
+                language: client.get_collection(collection_name(version, language))
+                for language in self.languages
+            }
+            self.sizes = {
+                language: sum(1 for c in self.chunks if c.language == language)
+                for language in self.languages
+            }
         except BackendUnavailableError:
             raise
         except Exception as exc:
@@ -351,18 +378,27 @@ class IndexVersion:
         if not self.chunks:
             return []
         n = min(n, len(self.chunks))
-        where = where_clause(filters)  # a bad filter is the caller's error, not the backend's
+        wanted = normalize_filters(filters)  # a bad filter is the caller's error
+        only = wanted.pop("language", None)
+        languages = [lang for lang in self.languages if only is None or lang in only]
+        where = where_clause(wanted)
+        positions: list[int] = []
         try:
             with self._lock:
-                result = self.collection.query(
-                    query_embeddings=[vector.reshape(-1)],
-                    n_results=n,
-                    where=where,
-                    include=["distances"],
-                )
+                for language in languages:
+                    size = self.sizes[language]
+                    # Ask HNSW for more than needed (all of a small collection), then rank
+                    # exactly: its approximate tail differs between store implementations.
+                    wide = size if size <= 4 * n + 200 else 2 * n
+                    result = self.collections[language].query(
+                        query_embeddings=[vector.reshape(-1)],
+                        n_results=max(1, min(wide, size)),
+                        where=where,
+                        include=["distances"],
+                    )
+                    positions += [self.position[c] for c in result["ids"][0] if c in self.position]
         except Exception as exc:
             raise BackendUnavailableError(f"vector search failed: {exc}") from exc
-        positions = [self.position[c] for c in result["ids"][0] if c in self.position]
         if not positions:
             return []
         # HNSW is approximate and its order can differ between the embedded store and a
@@ -374,7 +410,7 @@ class IndexVersion:
             zip(positions, similarities.tolist(), strict=True),
             key=lambda item: (-round(item[1], 6), item[0]),
         )
-        return [(pos, float(sim)) for pos, sim in ranked]
+        return [(pos, float(sim)) for pos, sim in ranked[:n]]
 
     def chunk(self, clause_id: str) -> Chunk:
         position = self.position.get(clause_id)
