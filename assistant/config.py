@@ -34,6 +34,13 @@ class Settings(BaseSettings):
     chunk_max_chars: int = Field(default=480, ge=80, le=20_000)
     chunk_overlap_sentences: int = Field(default=1, ge=0, le=5)
 
+    # Per-file ingestion limits: a file over any of them is skipped with the reason.
+    max_file_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    max_pdf_pages: int = Field(default=2000, ge=1)
+    max_document_chars: int = Field(default=5_000_000, ge=1000)
+    max_docx_unpacked_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
+    max_seconds_per_file: float = Field(default=120.0, gt=0, le=3600)
+
     top_k: int = Field(default=5, ge=1, le=100)
     max_top_k: int = Field(default=50, ge=1, le=1000)
     # Weight of the keyword ranking in fusion when the question and the best dense hits

@@ -15,6 +15,8 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +25,7 @@ import numpy as np
 from assistant.config import Settings
 from assistant.errors import DocumentLoadError, IngestInProgressError
 from assistant.ingest.chunking import ClauseChunker
-from assistant.ingest.loaders import LoadLimits, load_file
+from assistant.ingest.loaders import LoadedText, LoadLimits, load_file
 from assistant.ingest.manifest import infer_meta, plan_corpus
 from assistant.search.embedding import Embedder, Vectors
 from assistant.search.keyword import configure_jieba
@@ -111,7 +113,12 @@ class IndexBuilder:
         self.settings = settings
         self.embedder = embedder
         self.chunker = ClauseChunker(settings.chunk_max_chars, settings.chunk_overlap_sentences)
-        self.limits = LoadLimits()
+        self.limits = LoadLimits(
+            max_file_bytes=settings.max_file_bytes,
+            max_pages=settings.max_pdf_pages,
+            max_chars=settings.max_document_chars,
+            max_docx_uncompressed_bytes=settings.max_docx_unpacked_bytes,
+        )
 
     def build(
         self,
@@ -170,7 +177,7 @@ class IndexBuilder:
                     unchanged.append(meta.id)
                     continue
                 try:
-                    loaded = load_file(path, self.limits)
+                    loaded = self._load_in_time(path)
                 except DocumentLoadError as exc:
                     failed[source] = exc.message
                     if previous and meta.id in previous.documents:
@@ -278,6 +285,23 @@ class IndexBuilder:
                 started,
                 len(to_embed),
             )
+
+    def _load_in_time(self, path: Path) -> LoadedText:
+        """Load one file, giving up after `max_seconds_per_file`.
+
+        A parser stuck on a pathological file cannot be stopped from Python, so it is left
+        to finish on its own thread while ingestion moves on without it.
+        """
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policyqa-load")
+        future = pool.submit(load_file, path, self.limits)
+        try:
+            return future.result(timeout=self.settings.max_seconds_per_file)
+        except FutureTimeout:
+            raise DocumentLoadError(
+                f"{path.name}: reading took longer than {self.settings.max_seconds_per_file:g} s"
+            ) from None
+        finally:
+            pool.shutdown(wait=False)
 
     def _embed(self, chunks: list[Chunk], progress: ProgressCallback | None) -> Vectors:
         if not chunks:

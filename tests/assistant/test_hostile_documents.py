@@ -82,3 +82,30 @@ def test_a_corpus_full_of_bad_files_still_ingests_the_good_ones(
     assert read_current(service.settings.index_dir) != before
     after = service.ask("一级能效冰箱每台补贴多少？")
     assert after.citations == answer_before.citations
+
+
+def test_limits_are_settings_and_a_slow_file_times_out(
+    settings,
+    corpus: Path,
+    embedder,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    import time
+
+    from assistant.ingest import pipeline
+
+    real_load = pipeline.load_file
+
+    def slow_for_one(path: Path, limits: LoadLimits):  # type: ignore[no-untyped-def]
+        assert limits.max_pages == 7 and limits.max_file_bytes == 4_000_000
+        if path.name == "zh-energy.docx":
+            time.sleep(3)
+        return real_load(path, limits)
+
+    monkeypatch.setattr(pipeline, "load_file", slow_for_one)
+    configured = settings.model_copy(
+        update={"max_seconds_per_file": 1.0, "max_pdf_pages": 7, "max_file_bytes": 4_000_000}
+    )
+    report = PolicyService(configured, embedder).ingest(corpus)
+    assert "longer than 1 s" in report.failed["documents/zh-energy.docx"]
+    assert report.documents == 4
