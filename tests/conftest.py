@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.config import Settings
-from assistant.search.embedding import UniversalSentenceEncoder
+from assistant.search.embedding import Embedder, UniversalSentenceEncoder
 from assistant.service import PolicyService
 from tests.fixtures.documents import write_corpus
 
@@ -81,10 +82,21 @@ def corpus(tmp_path: Path, fixture_corpus: Path) -> Path:
     return target
 
 
+def private_index(index_dir: Path, built_index: Path, corpus: Path, embedder: Embedder) -> None:
+    """A test's own index of the fixture corpus: a copy of the one built for the session, or,
+    on a Chroma server (whose collections copies would share), a build of its own."""
+    if index_dir.exists():
+        return
+    if os.environ.get("POLICYQA_CHROMA_URL"):
+        PolicyService(Settings(index_dir=index_dir), embedder).ingest(corpus)
+    else:
+        shutil.copytree(built_index, index_dir)
+
+
 @pytest.fixture
 def service(
-    tmp_path: Path, built_index: Path, embedder: UniversalSentenceEncoder
+    tmp_path: Path, built_index: Path, fixture_corpus: Path, embedder: UniversalSentenceEncoder
 ) -> Iterator[PolicyService]:
     index_dir = tmp_path / "index"
-    shutil.copytree(built_index, index_dir)
+    private_index(index_dir, built_index, fixture_corpus, embedder)
     yield PolicyService(Settings(index_dir=index_dir), embedder)

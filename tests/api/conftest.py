@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -19,16 +18,20 @@ from assistant.config import Settings
 from assistant.search.embedding import UniversalSentenceEncoder
 from assistant.service import PolicyService
 from evals.bench.http_load import free_port
+from tests.conftest import private_index
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
 
 
 def make_settings(
-    tmp_path: Path, built_index: Path, fixture_corpus: Path, **overrides: object
+    tmp_path: Path,
+    built_index: Path,
+    fixture_corpus: Path,
+    embedder: UniversalSentenceEncoder,
+    **overrides: object,
 ) -> Settings:
     index_dir = tmp_path / "index"
-    if not index_dir.exists():
-        shutil.copytree(built_index, index_dir)
+    private_index(index_dir, built_index, fixture_corpus, embedder)
     values: dict[str, object] = {
         "index_dir": index_dir,
         "corpus_dir": fixture_corpus,
@@ -46,7 +49,7 @@ def make_client(
     clients: list[TestClient] = []
 
     def build(**overrides: object) -> TestClient:
-        settings = make_settings(tmp_path, built_index, fixture_corpus, **overrides)
+        settings = make_settings(tmp_path, built_index, fixture_corpus, embedder, **overrides)
         app = create_app(settings, PolicyService(settings, embedder))
         client = TestClient(app)
         client.__enter__()
@@ -86,6 +89,6 @@ def serving(app: FastAPI) -> Iterator[str]:
 def live_server(
     tmp_path: Path, built_index: Path, fixture_corpus: Path, embedder: UniversalSentenceEncoder
 ) -> Iterator[str]:
-    settings = make_settings(tmp_path, built_index, fixture_corpus)
+    settings = make_settings(tmp_path, built_index, fixture_corpus, embedder)
     with serving(create_app(settings, PolicyService(settings, embedder))) as url:
         yield url

@@ -25,7 +25,11 @@ def fuzz_server(
     from tests.api.conftest import make_settings, serving
 
     settings = make_settings(
-        tmp_path_factory.mktemp("fuzz"), built_index, fixture_corpus, admin_token=ADMIN_TOKEN
+        tmp_path_factory.mktemp("fuzz"),
+        built_index,
+        fixture_corpus,
+        embedder,
+        admin_token=ADMIN_TOKEN,
     )
     with serving(create_app(settings, PolicyService(settings, embedder))) as url:
         yield url
