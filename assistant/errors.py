@@ -3,6 +3,8 @@
     PolicyQAError
     ├── BadInputError            400 bad_input
     │   └── QuestionTooLongError 413 question_too_long
+    ├── UnauthorizedError        401 unauthorized
+    ├── AdminDisabledError       403 admin_disabled
     ├── NotFoundError            404 not_found
     ├── DocumentLoadError        422 document_unreadable   (one file during ingestion)
     ├── IndexModelMismatchError  409 index_model_mismatch
@@ -34,6 +36,16 @@ class BadInputError(PolicyQAError):
 class QuestionTooLongError(BadInputError):
     code = "question_too_long"
     http_status = 413
+
+
+class UnauthorizedError(PolicyQAError):
+    code = "unauthorized"
+    http_status = 401
+
+
+class AdminDisabledError(PolicyQAError):
+    code = "admin_disabled"
+    http_status = 403
 
 
 class NotFoundError(PolicyQAError):

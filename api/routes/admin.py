@@ -10,19 +10,9 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import ServiceDep, SettingsDep
 from api.schemas import ReindexResponse
 from assistant.config import Settings
-from assistant.errors import PolicyQAError
+from assistant.errors import AdminDisabledError, UnauthorizedError
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
-
-
-class AdminDisabledError(PolicyQAError):
-    code = "admin_disabled"
-    http_status = 403
-
-
-class UnauthorizedError(PolicyQAError):
-    code = "unauthorized"
-    http_status = 401
 
 
 def check_token(settings: Settings, authorization: str | None) -> None:
