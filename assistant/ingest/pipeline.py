@@ -204,12 +204,9 @@ class IndexBuilder:
                 fingerprints[meta.id] = {"fingerprint": fingerprint, "source": source}
                 (updated if previous and meta.id in previous.documents else added).append(meta.id)
 
-            kept = {d.doc_id for d in documents}
-            removed = sorted(set(previous.documents) - kept) if previous else []
-            outdated = previous is not None and previous.info.format != INDEX_FORMAT
-            if previous and not (added or updated or removed or outdated) and not rebuild:
+            def report(version: str | None, embedded: int) -> IngestReport:
                 return self._report(
-                    current,
+                    version,
                     documents,
                     doc_chunks,
                     added,
@@ -219,8 +216,14 @@ class IndexBuilder:
                     failed,
                     warnings,
                     started,
-                    0,
+                    embedded,
                 )
+
+            kept = {d.doc_id for d in documents}
+            removed = sorted(set(previous.documents) - kept) if previous else []
+            outdated = previous is not None and previous.info.format != INDEX_FORMAT
+            if previous and not (added or updated or removed or outdated) and not rebuild:
+                return report(current, 0)
 
             vectors = self._embed(to_embed, progress)
             start = 0
@@ -272,19 +275,7 @@ class IndexBuilder:
             if progress:
                 progress("write", 1, 1)
             self._collect_garbage(index_dir)
-            return self._report(
-                version,
-                documents,
-                doc_chunks,
-                added,
-                updated,
-                unchanged,
-                removed,
-                failed,
-                warnings,
-                started,
-                len(to_embed),
-            )
+            return report(version, len(to_embed))
 
     def _load_in_time(self, path: Path) -> LoadedText:
         """Load one file, giving up after `max_seconds_per_file`.
