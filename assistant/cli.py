@@ -10,10 +10,12 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from assistant.config import Settings
 from assistant.errors import PolicyQAError
+from assistant.ingest.loaders import escape_controls
 from assistant.service import PolicyService
 from assistant.types import Answer, Profile
 
@@ -29,7 +31,7 @@ def _settings() -> Settings:
     try:
         settings = Settings()
     except Exception as exc:  # pydantic's ValidationError names the bad variable
-        console.print(f"[red]invalid settings:[/red] {exc}")
+        console.print(f"[red]invalid settings:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from exc
     logging.basicConfig(level=settings.log_level)
     return settings
@@ -43,7 +45,8 @@ def _service() -> PolicyService:
 
 
 def _fail(exc: PolicyQAError) -> NoReturn:
-    console.print(f"[red]error ({exc.code}):[/red] {exc.message}")
+    # Messages can quote a file name or manifest text: markup in them is shown, not applied.
+    console.print(f"[red]error ({exc.code}):[/red] {escape(exc.message)}")
     raise typer.Exit(1)
 
 
@@ -91,10 +94,15 @@ def ingest(
             report = service.ingest(corpus, rebuild=rebuild, progress=progress)
         except PolicyQAError as exc:
             _fail(exc)
+
+    def literal(text: str) -> str:
+        # File names are data: neither markup nor a line break in one may act on the output.
+        return escape(escape_controls(text))
+
     for warning in report.warnings:
-        console.print(f"[yellow]warning:[/yellow] {warning}")
+        console.print(f"[yellow]warning:[/yellow] {literal(warning)}")
     for source, reason in report.failed.items():
-        console.print(f"[red]skipped {source}:[/red] {reason}")
+        console.print(f"[red]skipped {literal(source)}:[/red] {literal(reason)}")
     state = "updated" if report.changed else "already up to date"
     typer.echo(
         f"Index {state}: {report.documents} documents, {report.clauses} clauses "
@@ -277,6 +285,11 @@ def verify_wording(
             f"similarity {match.similarity:.2f}"
         )
         typer.echo(f"    source: {c.quote}")
+        for piece in match.continuation:
+            typer.echo(
+                f"    continued in {piece.clause_id}, chars {piece.start}-{piece.end}: "
+                f"{piece.quote}"
+            )
         changes = [d for d in match.diff if d.op != "equal"]
         for change in changes:
             typer.echo(f"    {change.op}: claim «{change.claim}» → source «{change.source}»")
@@ -333,9 +346,24 @@ def serve(
         bool,
         typer.Option("--ingest/--no-ingest", help="Ingest the corpus folder first if it changed."),
     ] = False,
+    forwarded_allow_ips: Annotated[
+        str,
+        typer.Option(
+            help="Proxies whose X-Forwarded-For names the client (comma-separated addresses "
+            "or networks, or '*'). Default: none, so each client is its own peer address."
+        ),
+    ] = "",
+    request_head_timeout: Annotated[
+        float,
+        typer.Option(
+            min=0.1,
+            help="Seconds a client may take to send a request's line and headers; a slower "
+            "connection is closed.",
+        ),
+    ] = 10.0,
 ) -> None:
     """Serve the HTTP API, the widget and its demo page."""
-    import uvicorn
+    from api.limits import ServerConfig, run_server
 
     settings = _settings()
     if ingest_first:
@@ -348,7 +376,7 @@ def serve(
             f"({'updated' if report.changed else 'up to date'})"
         )
     typer.echo(f"policyqa demo page: http://{host}:{port}/   API docs: http://{host}:{port}/docs")
-    uvicorn.run(
+    config = ServerConfig(
         "api.app:create_app",
         factory=True,
         host=host,
@@ -356,7 +384,10 @@ def serve(
         workers=workers,
         log_level=settings.log_level.lower(),
         access_log=False,
+        forwarded_allow_ips=forwarded_allow_ips,
+        request_head_timeout=request_head_timeout,
     )
+    run_server(config)
 
 
 @app.command("eval")

@@ -2,19 +2,34 @@
 
 The normalized text is the single reference for every character offset in the index, so
 normalization happens here, once, and nothing downstream alters the text.
+
+Every file is untrusted: it is opened without following a final symbolic link, read once
+within the size limit, and any failure of a parser on it becomes a DocumentLoadError that
+names the file, so one bad file never stops an ingestion.
 """
 
 from __future__ import annotations
 
+import copy
+import errno
 import hashlib
+import io
+import logging
+import os
 import re
+import stat
+import struct
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
+from typing import BinaryIO
 
 from assistant.errors import DocumentLoadError
 from assistant.ingest.markers import starts_with_marker
+
+log = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".pdf", ".docx", ".html", ".htm"})
 
@@ -22,6 +37,33 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 _SPACES = re.compile(r"[ \t\u00a0\u2002\u2003\u2009\u3000]+")
 _SENTENCE_END = tuple("。；！？：:.;!?”」）)")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+
+# O_NOFOLLOW refuses a symbolic link as the last path component; O_NONBLOCK keeps a FIFO
+# planted in the corpus from blocking the open (it is then refused as not a regular file).
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+_LINK_ERRNOS = frozenset({errno.ELOOP, errno.EMLINK})
+_READ_BLOCK = 256 * 1024
+# A real DOCX has a few dozen parts; tens of thousands is a crafted archive.
+_MAX_ZIP_MEMBERS = 10_000
+# Encodings a Chinese or Western policy document is most likely to be in.
+# charset_normalizer often ranks a regional code page (cp1257, cp1250) first on short
+# Western text whose few accented letters fit either, so these win a near tie.
+_LIKELY_ENCODINGS = {
+    "cp1252": "cp1252",
+    "big5": "Big5",
+    "cp950": "Big5",
+    "big5hkscs": "Big5",
+    "gb18030": "GB18030",
+    "gbk": "GB18030",
+    "gb2312": "GB18030",
+}
+_NEAR_TIE = 0.1
 
 
 @dataclass(frozen=True)
@@ -37,10 +79,82 @@ class LoadedText:
     text: str
     page_starts: tuple[int, ...] = (0,)
     heading_hints: dict[int, int] = field(default_factory=dict)
+    # Things the reader of the index should know, such as a guessed text encoding.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def content_hash(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+def escape_controls(text: str) -> str:
+    """`text` with control, format and line-separator characters written as escapes.
+
+    File names and manifest values are data: printed raw, a newline in one forges a line
+    of a report, and an escape sequence or a bidirectional override rewrites the terminal.
+    """
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii") if _is_control(ch) else ch for ch in text
+    )
+
+
+def _is_control(ch: str) -> bool:
+    category = unicodedata.category(ch)
+    return category[0] == "C" or category in {"Zl", "Zp"}
+
+
+def display_name(path: PurePath | str) -> str:
+    """A file's name (a path's last part; a string whole) fit to print in a message."""
+    return escape_controls(path.name if isinstance(path, PurePath) else path)
+
+
+def open_regular_file(path: Path) -> BinaryIO:
+    """Open `path` for reading if it is a regular file and not a symbolic link.
+
+    Raises OSError: ELOOP (or EMLINK) for a link, EINVAL for a FIFO, device or folder.
+    """
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _open_failure(name: str, exc: OSError) -> str:
+    if exc.errno in _LINK_ERRNOS:
+        return f"{name}: is a symbolic link, which is not followed; copy the file in instead"
+    if exc.errno == errno.EINVAL:
+        return f"{name}: not a regular file"
+    return f"{name}: cannot read the file ({exc.strerror or type(exc).__name__})"
+
+
+def _read_within_limit(path: Path, name: str, limits: LoadLimits) -> bytes:
+    """The file's bytes, its size checked on the open file before anything is read."""
+    try:
+        with open_regular_file(path) as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > limits.max_file_bytes:
+                raise DocumentLoadError(
+                    f"{name}: {size} bytes exceeds the limit of {limits.max_file_bytes}"
+                )
+            # read(n) allocates n bytes up front, so ask for the stated size; a file that
+            # grows while it is read is read on to one byte past the limit.
+            data = handle.read(size + 1)
+            if len(data) > size:
+                data += handle.read(limits.max_file_bytes + 1 - len(data))
+    except OSError as exc:
+        raise DocumentLoadError(_open_failure(name, exc)) from exc
+    if not data:
+        raise DocumentLoadError(f"{name}: the file is empty")
+    if len(data) > limits.max_file_bytes:
+        raise DocumentLoadError(
+            f"{name}: more than {limits.max_file_bytes} bytes exceeds the limit of "
+            f"{limits.max_file_bytes}"
+        )
+    return data
 
 
 def normalize_line(line: str) -> str:
@@ -107,42 +221,115 @@ class _TextBuilder:
         return LoadedText(text, tuple(starts), self.heading_hints)
 
 
-def _decode_text(data: bytes, path: Path) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+def _decode_text(data: bytes, name: str) -> tuple[str, list[str]]:
+    """The text, and a warning when its encoding had to be guessed."""
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError:
+        pass
+    text, encoding = _guess_encoding(data, name)
+    return text, [
+        f"{name}: not UTF-8; decoded as {encoding}, a guess: check its text, or save the "
+        "file as UTF-8"
+    ]
+
+
+def _guess_encoding(data: bytes, name: str) -> tuple[str, str]:
+    try:
+        as_gb18030: str | None = data.decode("gb18030")
+    except UnicodeDecodeError:
+        as_gb18030 = None
+    if as_gb18030 is not None and _reads_as_chinese(as_gb18030):
+        return as_gb18030, "GB18030"
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
-    if best is None:
-        raise DocumentLoadError(f"{path.name}: cannot detect the text encoding")
-    return str(best)
+    matches = list(from_bytes(data))
+    if not matches:
+        if as_gb18030 is not None:
+            return as_gb18030, "GB18030"
+        raise DocumentLoadError(f"{name}: cannot detect the text encoding; save it as UTF-8")
+    best = matches[0]
+    for match in matches:
+        if match.chaos > best.chaos + _NEAR_TIE:
+            break
+        likely = [
+            _LIKELY_ENCODINGS[e] for e in match.could_be_from_charset if e in _LIKELY_ENCODINGS
+        ]
+        if likely:
+            return str(match), likely[0]
+    return str(best), best.encoding
 
 
-def _load_plain(path: Path) -> LoadedText:
+def _reads_as_chinese(text: str) -> bool:
+    """Whether text decoded as GB18030 reads as Chinese rather than as another encoding's
+    bytes. GB18030 accepts almost any byte string; text written in it uses common (GB2312)
+    characters nearly throughout, while Big5 or Latin text read as GB18030 turns into rare
+    ideographs, kana and symbols."""
+    foreign = [ch for ch in text[:20_000] if ord(ch) > 0x7F]
+    common = sum(1 for ch in foreign if _common_chinese(ch))
+    return common >= 0.9 * len(foreign)
+
+
+def _common_chinese(ch: str) -> bool:
+    if not (
+        "\u4e00" <= ch <= "\u9fff"  # ideographs
+        or "\u3000" <= ch <= "\u303f"  # CJK punctuation
+        or "\uff00" <= ch <= "\uffef"  # full-width forms
+        or "\u2010" <= ch <= "\u206f"  # quotes, dashes, ellipsis
+        or "\u00a0" <= ch <= "\u00ff"
+    ):
+        return False
+    try:
+        ch.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _load_plain(data: bytes, name: str) -> LoadedText:
+    text, warnings = _decode_text(data, name)
     builder = _TextBuilder()
-    for line in _decode_text(path.read_bytes(), path).splitlines():
+    for line in text.splitlines():
         builder.add(line)
-    return builder.build()
+    loaded = builder.build()
+    loaded.warnings.extend(warnings)
+    return loaded
 
 
 def _display_width(line: str) -> int:
     return sum(2 if _CJK.match(ch) else 1 for ch in line)
 
 
-def _load_pdf(path: Path, limits: LoadLimits) -> LoadedText:
+def _pdf_errors() -> tuple[type[BaseException], ...]:
+    from pypdf.errors import PyPdfError
+
+    # What pypdf and the codecs under it raise on a malformed file, beyond its own errors.
+    return (
+        PyPdfError,
+        ArithmeticError,
+        LookupError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        AssertionError,
+        RecursionError,
+        OSError,
+        struct.error,
+        zlib.error,
+    )
+
+
+def _load_pdf(data: bytes, name: str, limits: LoadLimits) -> LoadedText:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import LimitReachedError
 
     try:
-        reader = PdfReader(str(path), strict=False)
+        reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
-            raise DocumentLoadError(f"{path.name}: the PDF is encrypted; provide a decrypted copy")
+            raise DocumentLoadError(f"{name}: the PDF is encrypted; provide a decrypted copy")
         if len(reader.pages) > limits.max_pages:
             raise DocumentLoadError(
-                f"{path.name}: {len(reader.pages)} pages exceeds the limit of {limits.max_pages}"
+                f"{name}: {len(reader.pages)} pages exceeds the limit of {limits.max_pages}"
             )
         page_lines: list[list[str]] = []
         total = 0
@@ -151,12 +338,17 @@ def _load_pdf(path: Path, limits: LoadLimits) -> LoadedText:
             lines = [x for x in lines if x]
             total += sum(len(x) for x in lines)
             if total > limits.max_chars:
-                raise DocumentLoadError(f"{path.name}: text exceeds {limits.max_chars} characters")
+                raise DocumentLoadError(f"{name}: text exceeds {limits.max_chars} characters")
             page_lines.append(lines)
     except DocumentLoadError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, RecursionError, OSError) as exc:
-        raise DocumentLoadError(f"{path.name}: not a readable PDF ({type(exc).__name__})") from exc
+    except LimitReachedError as exc:
+        raise DocumentLoadError(
+            f"{name}: not a readable PDF: a stream inflates past the reader's limits "
+            "(decompression bomb?)"
+        ) from exc
+    except _pdf_errors() as exc:
+        raise DocumentLoadError(f"{name}: not a readable PDF ({type(exc).__name__})") from exc
 
     builder = _TextBuilder()
     previous: str | None = None
@@ -181,33 +373,97 @@ def _load_pdf(path: Path, limits: LoadLimits) -> LoadedText:
             widest = max(widest, _display_width(line))
     loaded = builder.build()
     if not loaded.text.strip():
-        raise DocumentLoadError(f"{path.name}: the PDF has no text layer (scanned?); OCR it first")
+        raise DocumentLoadError(f"{name}: the PDF has no text layer (scanned?); OCR it first")
     return loaded
 
 
-def _check_zip(path: Path, limits: LoadLimits) -> None:
+def _repacked_docx(data: bytes, name: str, limits: LoadLimits) -> io.BytesIO:
+    """The DOCX's members, inflated under a running cap on their real size, in a new zip.
+
+    A zip's directory states each member's size, and a hostile one understates it: the
+    inflater then produces whatever the compressed stream holds, and python-docx reads
+    each member whole. The copy it is handed holds only sizes that were counted.
+    """
+    budget = limits.max_docx_uncompressed_bytes
+    repacked = io.BytesIO()
     try:
-        with zipfile.ZipFile(path) as archive:
-            size = sum(info.file_size for info in archive.infolist())
+        with (
+            zipfile.ZipFile(io.BytesIO(data)) as archive,
+            zipfile.ZipFile(repacked, "w", zipfile.ZIP_STORED) as target,
+        ):
+            members = archive.infolist()
+            if len(members) > _MAX_ZIP_MEMBERS:
+                raise DocumentLoadError(
+                    f"{name}: {len(members)} parts in one DOCX is over the limit of "
+                    f"{_MAX_ZIP_MEMBERS} (zip bomb?)"
+                )
+            declared = sum(info.file_size for info in members)
+            if declared > budget:
+                raise DocumentLoadError(
+                    f"{name}: unpacks to {declared} bytes, over the limit of {budget} (zip bomb?)"
+                )
+            seen: set[str] = set()
+            for info in members:
+                if info.filename in seen:
+                    raise zipfile.BadZipFile(f"{info.filename!r} appears twice")
+                seen.add(info.filename)
+                budget -= _copy_member(archive, info, target, budget, name, limits)
     except zipfile.BadZipFile as exc:
-        raise DocumentLoadError(f"{path.name}: not a valid DOCX (zip) file") from exc
-    if size > limits.max_docx_uncompressed_bytes:
+        raise DocumentLoadError(f"{name}: not a valid DOCX (zip) file") from exc
+    except (zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, zlib.error) as exc:
+        # RuntimeError: an encrypted member; NotImplementedError: an unknown compression
         raise DocumentLoadError(
-            f"{path.name}: unpacks to {size} bytes, over the limit of "
-            f"{limits.max_docx_uncompressed_bytes} (zip bomb?)"
+            f"{name}: not a readable DOCX (zip) file ({type(exc).__name__})"
+        ) from exc
+    repacked.seek(0)
+    return repacked
+
+
+def _copy_member(
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    target: zipfile.ZipFile,
+    budget: int,
+    name: str,
+    limits: LoadLimits,
+) -> int:
+    """Copy one member, inflating at most one byte past `budget`; its real size."""
+    probe = copy.copy(info)
+    # zipfile stops at the stated size and checks the CRC there; reading on to the
+    # budget finds a member that is larger than stated, and the CRC is checked below.
+    probe.file_size = budget + 1
+    probe.CRC = None  # type: ignore[assignment]
+    size = crc = 0
+    with archive.open(probe) as source, target.open(info.filename, "w") as sink:
+        while block := source.read(_READ_BLOCK):
+            size += len(block)
+            if size > budget:
+                raise DocumentLoadError(
+                    f"{name}: unpacks to more than {limits.max_docx_uncompressed_bytes} bytes, "
+                    "over the limit, though its zip directory says less (zip bomb?)"
+                )
+            crc = zlib.crc32(block, crc)
+            sink.write(block)
+    if size > info.file_size:
+        raise DocumentLoadError(
+            f"{name}: its zip directory understates the size of "
+            f"{escape_controls(info.filename)} (zip bomb?)"
         )
+    if size < info.file_size or crc != info.CRC:
+        raise zipfile.BadZipFile(f"{info.filename!r} is damaged")
+    return size
 
 
-def _load_docx(path: Path, limits: LoadLimits) -> LoadedText:
-    _check_zip(path, limits)
+def _load_docx(data: bytes, name: str, limits: LoadLimits) -> LoadedText:
+    package = _repacked_docx(data, name, limits)
     import docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
     try:
-        document = docx.Document(str(path))
+        document = docx.Document(package)
     except Exception as exc:  # python-docx raises a variety of parser errors
-        raise DocumentLoadError(f"{path.name}: not a readable DOCX ({type(exc).__name__})") from exc
+        raise DocumentLoadError(f"{name}: not a readable DOCX ({type(exc).__name__})") from exc
     builder = _TextBuilder()
     for block in document.iter_inner_content():
         if isinstance(block, Paragraph):
@@ -249,11 +505,12 @@ _BLOCK_TAGS = frozenset(
 )
 
 
-def _load_html(path: Path) -> LoadedText:
+def _load_html(data: bytes, name: str) -> LoadedText:
     from bs4 import BeautifulSoup
     from bs4.element import Tag
 
-    soup = BeautifulSoup(_decode_text(path.read_bytes(), path), "html.parser")
+    text, warnings = _decode_text(data, name)
+    soup = BeautifulSoup(text, "html.parser")
     for tag in soup(["script", "style", "noscript", "template", "head", "iframe", "object"]):
         tag.decompose()
     builder = _TextBuilder()
@@ -275,36 +532,40 @@ def _load_html(path: Path) -> LoadedText:
                 builder.add(f"- {text}")
         else:
             builder.add(text)
-    return builder.build()
+    loaded = builder.build()
+    loaded.warnings.extend(warnings)
+    return loaded
 
 
 def load_file(path: Path, limits: LoadLimits | None = None) -> LoadedText:
-    """Read one file into normalized text; raise DocumentLoadError with a clear reason."""
+    """Read one file into normalized text; raise DocumentLoadError with a clear reason.
+
+    A MemoryError is let through: after a failed allocation the process may be in any
+    state, and whoever runs the loader decides what to do with it.
+    """
     limits = limits or LoadLimits()
+    name = display_name(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
-        raise DocumentLoadError(f"{path.name}: unsupported file type {suffix!r} ({supported})")
+        raise DocumentLoadError(f"{name}: unsupported file type {suffix!r} ({supported})")
+    data = _read_within_limit(path, name, limits)
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise DocumentLoadError(f"{path.name}: cannot read the file ({exc.strerror})") from exc
-    if size == 0:
-        raise DocumentLoadError(f"{path.name}: the file is empty")
-    if size > limits.max_file_bytes:
-        raise DocumentLoadError(
-            f"{path.name}: {size} bytes exceeds the limit of {limits.max_file_bytes}"
-        )
-    if suffix == ".pdf":
-        loaded = _load_pdf(path, limits)
-    elif suffix == ".docx":
-        loaded = _load_docx(path, limits)
-    elif suffix in {".html", ".htm"}:
-        loaded = _load_html(path)
-    else:
-        loaded = _load_plain(path)
+        if suffix == ".pdf":
+            loaded = _load_pdf(data, name, limits)
+        elif suffix == ".docx":
+            loaded = _load_docx(data, name, limits)
+        elif suffix in {".html", ".htm"}:
+            loaded = _load_html(data, name)
+        else:
+            loaded = _load_plain(data, name)
+    except (DocumentLoadError, MemoryError):
+        raise
+    except Exception as exc:  # a parser's failure on one file is that file's failure
+        log.debug("reading %s failed", name, exc_info=True)
+        raise DocumentLoadError(f"{name}: could not be read ({type(exc).__name__})") from exc
     if not loaded.text.strip():
-        raise DocumentLoadError(f"{path.name}: no text could be extracted")
+        raise DocumentLoadError(f"{name}: no text could be extracted")
     if len(loaded.text) > limits.max_chars:
-        raise DocumentLoadError(f"{path.name}: text exceeds {limits.max_chars} characters")
+        raise DocumentLoadError(f"{name}: text exceeds {limits.max_chars} characters")
     return loaded

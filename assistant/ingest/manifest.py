@@ -1,21 +1,42 @@
-"""The corpus manifest (corpus/manifest.yaml) and the documents it describes."""
+"""The corpus manifest (corpus/manifest.yaml) and the documents it describes.
+
+Both are untrusted input. Every file to read is resolved and must lie inside the corpus
+folder: a symbolic link or a manifest source that leads out of it is refused, and a file
+reached by two names is read once. The manifest is parsed with limits on its size, nesting
+and alias expansion; a bad entry costs that entry only, and a manifest that cannot be read
+at all is one BadInputError naming it relative to the corpus.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
 from assistant.errors import BadInputError
-from assistant.ingest.loaders import SUPPORTED_SUFFIXES
+from assistant.ingest.loaders import (
+    SUPPORTED_SUFFIXES,
+    display_name,
+    escape_controls,
+    open_regular_file,
+)
 from assistant.types import DocumentMeta
 
 MANIFEST_NAME = "manifest.yaml"
 _SKIP_NAMES = {"readme.md", MANIFEST_NAME}
 _CJK = re.compile(r"[\u3400-\u9fff]")
+
+# A manifest of a few thousand documents is well under these; past them it is not a manifest.
+MAX_MANIFEST_BYTES = 1024 * 1024
+_MAX_DEPTH = 32
+_MAX_ALIASES = 10_000
+# Values in the manifest once every alias is expanded: what the validators and the index
+# would handle if the aliases were copies.
+_MAX_EXPANDED_VALUES = 200_000
 
 
 @dataclass
@@ -27,9 +48,33 @@ class CorpusPlan:
     unsupported: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class Manifest:
+    """The manifest's usable entries, each with the resolved file it names, and the rest."""
+
+    entries: list[tuple[DocumentMeta, Path]] = field(default_factory=list)
+    # source (or "manifest.yaml entry N" when it has none) -> why the entry is not used
+    rejected: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    # Every source an entry names, used or not: none of them is ingested with guessed
+    # metadata, so a typo in an entry never turns an expired document into one in force.
+    listed: set[str] = field(default_factory=set)
+
+
+class _Refused(ValueError):
+    """A path that could lead outside the corpus folder."""
+
+
 def _slug(stem: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
     return (slug or "document")[:80].rjust(2, "x")
+
+
+def _source_of(path: Path, corpus_dir: Path) -> str:
+    try:
+        return path.relative_to(corpus_dir).as_posix()
+    except ValueError:  # a resolved path, against a corpus folder given as typed
+        return path.resolve().relative_to(corpus_dir.resolve()).as_posix()
 
 
 def infer_meta(path: Path, corpus_dir: Path, text_sample: str = "") -> DocumentMeta:
@@ -39,7 +84,7 @@ def infer_meta(path: Path, corpus_dir: Path, text_sample: str = "") -> DocumentM
         id=_slug(path.stem),
         title=first_line[:200],
         language="zh" if cjk > 20 else "en",
-        source=path.relative_to(corpus_dir).as_posix(),
+        source=_source_of(path, corpus_dir),
         official=False,
         in_manifest=False,
     )
@@ -49,7 +94,10 @@ def _document_files(corpus_dir: Path) -> list[Path]:
     root = corpus_dir / "documents" if (corpus_dir / "documents").is_dir() else corpus_dir
     files = []
     for path in sorted(root.rglob("*")):
-        if not path.is_file() or path.name.lower() in _SKIP_NAMES or path.name.startswith("."):
+        if path.name.lower() in _SKIP_NAMES or path.name.startswith("."):
+            continue
+        # Links are listed whatever they point at, so that each one is reported.
+        if not (path.is_file() or path.is_symlink()):
             continue
         if root == corpus_dir and path.parent != corpus_dir and path.parent.name == "sources":
             continue
@@ -57,61 +105,362 @@ def _document_files(corpus_dir: Path) -> list[Path]:
     return files
 
 
-def load_manifest(corpus_dir: Path) -> list[DocumentMeta]:
-    path = corpus_dir / MANIFEST_NAME
-    if not path.exists():
-        return []
+def _inside(path: Path, root: Path) -> Path:
+    """`path` resolved, if it leads inside `root` (itself resolved) and is not a link to a
+    folder."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        entries = data.get("documents", []) if isinstance(data, dict) else None
-        if not isinstance(entries, list):
-            raise BadInputError(f"{path}: expected a mapping with a `documents` list")
-        metas = [DocumentMeta.model_validate(entry) for entry in entries]
+        resolved = path.resolve()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a loop of links
+        raise _Refused(f"the path cannot be resolved ({type(exc).__name__})") from exc
+    if not resolved.is_relative_to(root):
+        raise _Refused("a link that leads outside the corpus folder; copy the file in instead")
+    if path.is_symlink() and resolved.is_dir():
+        raise _Refused("a link to a folder, which is not followed")
+    return resolved
+
+
+def _confined_source(source: str, root: Path) -> tuple[str, Path]:
+    """A manifest source normalized, and the resolved path it names inside `root`."""
+    if any(escape_controls(ch) != ch for ch in source):
+        raise _Refused("the source contains control characters")
+    pure = PurePosixPath(source)
+    if pure.is_absolute():
+        raise _Refused("the source is an absolute path; give it relative to the corpus folder")
+    if ".." in pure.parts:
+        raise _Refused("the source climbs out with `..`; give it relative to the corpus folder")
+    normalized = pure.as_posix()
+    if normalized == ".":
+        raise _Refused("the source names no file")
+    return normalized, _inside(root / normalized, root)
+
+
+# -- reading the manifest -----------------------------------------------------------------
+
+
+def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
+    # YAML would build the date itself, and `2022-13-45` would fail the whole file; as
+    # text it fails only its entry, in the entry's validation.
+    return loader.construct_scalar(node)
+
+
+class _ManifestLoader(yaml.SafeLoader):
+    """SafeLoader that refuses deep nesting and counts aliases while composing."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._aliases = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > _MAX_ALIASES:
+                raise BadInputError(
+                    f"{MANIFEST_NAME}: more than {_MAX_ALIASES} aliases; write the values out"
+                )
+            return super().compose_node(parent, index)
+        self._depth += 1
+        try:
+            if self._depth > _MAX_DEPTH:
+                raise BadInputError(
+                    f"{MANIFEST_NAME}: values nested more than {_MAX_DEPTH} levels deep"
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_entry(self, node: yaml.Node) -> Any:
+        try:
+            return self.construct_document(node)
+        finally:
+            # A construction that failed half-way leaves its state behind for the next.
+            self.constructed_objects = {}
+            self.recursive_objects = {}
+            self.state_generators = []
+
+
+_ManifestLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _check_expansion(root: yaml.Node) -> None:
+    """Refuse a document that refers to itself, or whose aliases would expand it past the
+    limits: an alias is cheap to write and costs its whole value wherever it is used."""
+    measured: dict[int, tuple[int, int]] = {}  # id(node) -> (values, depth) expanded
+    entered: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if not children_done:
+            if key in measured:
+                continue
+            if key in entered:
+                line = node.start_mark.line + 1
+                raise BadInputError(
+                    f"{MANIFEST_NAME}: the value at line {line} refers to itself through an alias"
+                )
+            entered.add(key)
+            stack.append((node, True))
+            stack.extend((child, False) for child in _children(node))
+            continue
+        sizes = [measured[id(child)] for child in _children(node)]
+        values = 1 + sum(size for size, _ in sizes)
+        depth = 1 + max((depth for _, depth in sizes), default=0)
+        if values > _MAX_EXPANDED_VALUES:
+            raise BadInputError(
+                f"{MANIFEST_NAME}: its aliases expand to more than {_MAX_EXPANDED_VALUES} "
+                "values; write the values out"
+            )
+        if depth > _MAX_DEPTH:
+            raise BadInputError(
+                f"{MANIFEST_NAME}: its aliases nest values more than {_MAX_DEPTH} levels deep"
+            )
+        measured[key] = (values, depth)
+
+
+def _manifest_text(path: Path, root: Path) -> tuple[str, list[str]]:
+    try:
+        _inside(path, root)
+    except _Refused as exc:
+        raise BadInputError(f"{MANIFEST_NAME}: {exc}") from None
+    try:
+        with open_regular_file(path.resolve()) as handle:
+            data = handle.read(MAX_MANIFEST_BYTES + 1)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise BadInputError(f"{MANIFEST_NAME}: cannot be read ({reason})") from None
+    if len(data) > MAX_MANIFEST_BYTES:
+        raise BadInputError(
+            f"{MANIFEST_NAME} is larger than {MAX_MANIFEST_BYTES // 1024} KiB; "
+            "split the corpus or shorten the entries"
+        )
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise BadInputError(f"{MANIFEST_NAME} is not UTF-8 text; save it as UTF-8") from None
+    return text, [
+        f"{MANIFEST_NAME} is not UTF-8; it was read as GB18030. Check its titles, and save it "
+        "as UTF-8"
+    ]
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: "
+        return escape_controls(where + (exc.problem or "syntax error"))
+    return escape_controls(type(exc).__name__)
+
+
+def _entry_nodes(text: str) -> tuple[_ManifestLoader, list[yaml.Node]]:
+    loader = _ManifestLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return loader, []
+        _check_expansion(root)
+        documents: yaml.Node | None = None
+        if isinstance(root, yaml.MappingNode):
+            loader.flatten_mapping(root)
+            for key, value in root.value:
+                if isinstance(key, yaml.ScalarNode) and key.value == "documents":
+                    documents = value
     except yaml.YAMLError as exc:
-        raise BadInputError(f"{path}: not valid YAML ({exc})") from exc
-    except ValidationError as exc:
-        raise BadInputError(f"{path}: invalid entry: {exc}") from exc
-    ids = [m.id for m in metas]
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
-    if duplicates:
-        raise BadInputError(f"{path}: duplicate document ids: {', '.join(duplicates)}")
-    known = set(ids)
-    for meta in metas:
-        if meta.supersedes and meta.supersedes not in known:
-            raise BadInputError(f"{path}: {meta.id} supersedes unknown document {meta.supersedes}")
-    return metas
+        raise BadInputError(f"{MANIFEST_NAME}: not valid YAML ({_yaml_problem(exc)})") from None
+    except RecursionError:
+        raise BadInputError(f"{MANIFEST_NAME}: values nested too deep") from None
+    if documents is None and isinstance(root, yaml.MappingNode):
+        return loader, []
+    if not isinstance(documents, yaml.SequenceNode):
+        raise BadInputError(f"{MANIFEST_NAME}: expected a mapping with a `documents` list")
+    return loader, list(documents.value)
+
+
+def _plain_field(node: yaml.Node, name: str) -> str | None:
+    """A mapping node's scalar field, as written."""
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    for key, value in node.value:
+        if isinstance(key, yaml.ScalarNode) and key.value == name:
+            return value.value if isinstance(value, yaml.ScalarNode) and value.value else None
+    return None
+
+
+def _describe(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors(include_url=False, include_input=False)[:5]:
+        where = ".".join(str(part) for part in error["loc"]) or "entry"
+        problems.append(f"{where}: {error['msg']}")
+    return escape_controls("; ".join(problems))
+
+
+class _ManifestReader:
+    """Turns entry nodes into metadata, one entry at a time."""
+
+    def __init__(self, loader: _ManifestLoader, root: Path) -> None:
+        self.loader = loader
+        self.root = root
+        self.manifest = Manifest()
+        self.id_owner: dict[str, int] = {}
+        self.file_owner: dict[Path, str] = {}
+
+    def add(self, number: int, node: yaml.Node) -> None:
+        where = f"{MANIFEST_NAME}, entry {number} (line {node.start_mark.line + 1})"
+        key = f"{MANIFEST_NAME} entry {number}"
+        # Read before the entry is built, so that an entry that cannot be built still
+        # claims its file.
+        source = _plain_field(node, "source")
+        if source:
+            key = source
+            self.manifest.listed.update({source, PurePosixPath(source).as_posix()})
+        try:
+            data = self.loader.construct_entry(node)
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
+            problem = _yaml_problem(exc) if isinstance(exc, yaml.YAMLError) else str(exc)
+            self.manifest.rejected[key] = f"{where}: {escape_controls(problem[:200])}"
+            return
+        if not isinstance(data, dict):
+            self.manifest.rejected[key] = f"{where}: expected a mapping of fields"
+            return
+        if isinstance(data.get("id"), str):
+            where = f"{MANIFEST_NAME}, entry {number} ({escape_controls(data['id'])})"
+        try:
+            meta = DocumentMeta.model_validate(data)
+            normalized, path = _confined_source(meta.source, self.root)
+        except ValidationError as exc:
+            self.manifest.rejected[key] = f"{where}: {_describe(exc)}"
+            return
+        except _Refused as exc:
+            self.manifest.rejected[key] = f"{where}: {exc}"
+            return
+        self.manifest.listed.add(normalized)
+        self._accept(number, where, meta.model_copy(update={"source": normalized}), path)
+
+    def _accept(self, number: int, where: str, meta: DocumentMeta, path: Path) -> None:
+        if meta.id in self.id_owner:
+            self.manifest.rejected[meta.source] = (
+                f"{where}: duplicate id {meta.id}, already used by entry {self.id_owner[meta.id]}"
+            )
+            return
+        if path in self.file_owner:
+            first = self.file_owner[path]
+            self.manifest.warnings.append(
+                f"{MANIFEST_NAME}: entries {first} and {meta.id} both list "
+                f"{display_name(meta.source)}; only {first} is ingested"
+            )
+            return
+        self.id_owner[meta.id] = number
+        self.file_owner[path] = meta.id
+        self.manifest.entries.append((meta, path))
+
+    def check_supersedes(self) -> None:
+        known = set(self.id_owner)
+        for meta, _ in self.manifest.entries:
+            if meta.supersedes and meta.supersedes not in known:
+                self.manifest.warnings.append(
+                    f"{MANIFEST_NAME}: {meta.id} supersedes unknown document "
+                    f"{escape_controls(meta.supersedes)}"
+                )
+
+
+def read_manifest(corpus_dir: Path) -> Manifest:
+    """The manifest's entries; a bad entry is rejected with its reason, the rest kept.
+
+    Raises BadInputError when the manifest as a whole cannot be read.
+    """
+    path = corpus_dir / MANIFEST_NAME
+    if not (path.exists() or path.is_symlink()):
+        return Manifest()
+    root = corpus_dir.resolve()
+    text, warnings = _manifest_text(path, root)
+    loader, nodes = _entry_nodes(text)
+    reader = _ManifestReader(loader, root)
+    try:
+        for number, node in enumerate(nodes, start=1):
+            reader.add(number, node)
+    finally:
+        loader.dispose()
+    reader.check_supersedes()
+    reader.manifest.warnings[:0] = warnings
+    return reader.manifest
+
+
+def load_manifest(corpus_dir: Path) -> list[DocumentMeta]:
+    """The manifest's entries, for checking a manifest: any bad entry is an error."""
+    manifest = read_manifest(corpus_dir)
+    if manifest.rejected:
+        reasons = list(manifest.rejected.values())
+        more = f" (and {len(reasons) - 3} more)" if len(reasons) > 3 else ""
+        raise BadInputError("; ".join(reasons[:3]) + more)
+    return [meta for meta, _ in manifest.entries]
+
+
+# -- planning -----------------------------------------------------------------------------
 
 
 def plan_corpus(corpus_dir: Path) -> CorpusPlan:
     """Pair every document file with its manifest entry (or inferred metadata)."""
     if not corpus_dir.is_dir():
-        raise BadInputError(f"corpus folder {corpus_dir} does not exist")
-    plan = CorpusPlan()
-    by_source = {m.source: m for m in load_manifest(corpus_dir)}
-    seen: set[str] = set()
-    for meta in by_source.values():
-        path = corpus_dir / meta.source
+        raise BadInputError(f"corpus folder {escape_controls(str(corpus_dir))} does not exist")
+    root = corpus_dir.resolve()
+    manifest = read_manifest(corpus_dir)
+    plan = CorpusPlan(warnings=list(manifest.warnings), unsupported=dict(manifest.rejected))
+    read_as: dict[Path, str] = {}  # each resolved file, and the source it is ingested as
+    for meta, path in manifest.entries:
         if not path.is_file():
-            plan.warnings.append(f"manifest lists {meta.source} for {meta.id}, but it is missing")
+            plan.warnings.append(
+                f"manifest lists {display_name(meta.source)} for {meta.id}, but it is missing"
+            )
             continue
         plan.entries.append((path, meta))
-        seen.add(meta.source)
+        read_as[path] = meta.source
     ids = {m.id for _, m in plan.entries}
     for path in _document_files(corpus_dir):
         source = path.relative_to(corpus_dir).as_posix()
-        if source in seen:
+        if source in manifest.listed:
             continue
-        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            plan.unsupported[source] = f"unsupported file type {path.suffix or '(none)'!r}"
+        try:
+            resolved = _inside(path, root)
+        except _Refused as exc:
+            plan.unsupported[source] = str(exc)
             continue
-        meta = infer_meta(path, corpus_dir)
+        target = resolved.relative_to(root).as_posix()
+        if target != source:
+            shown = display_name(read_as.get(resolved, target))
+            plan.warnings.append(
+                f"{display_name(source)} is a link to {display_name(target)}; the file is "
+                f"read once, as {shown}"
+            )
+        if resolved in read_as or target in manifest.listed:
+            continue
+        if not resolved.is_file():
+            plan.unsupported[source] = "a link to something that is not a file"
+            continue
+        if resolved.suffix.lower() not in SUPPORTED_SUFFIXES:
+            plan.unsupported[source] = f"unsupported file type {resolved.suffix or '(none)'!r}"
+            continue
+        meta = infer_meta(resolved, corpus_dir)
         base, n = meta.id, 2
         while meta.id in ids:
             meta = meta.model_copy(update={"id": f"{base}-{n}"})
             n += 1
         ids.add(meta.id)
+        read_as[resolved] = meta.source
         plan.warnings.append(
-            f"{source} is not in {MANIFEST_NAME}; ingested as {meta.id} with inferred metadata"
+            f"{display_name(meta.source)} is not in {MANIFEST_NAME}; ingested as {meta.id} "
+            "with inferred metadata"
         )
-        plan.entries.append((path, meta))
+        plan.entries.append((resolved, meta))
     return plan

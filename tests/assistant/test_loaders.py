@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import DocumentLoadError
-from assistant.ingest.loaders import load_file
+from assistant.ingest.loaders import display_name, escape_controls, load_file
+from tests.fixtures import hostile
 from tests.fixtures.documents import DOCX_PARAGRAPHS, PDF_PAGES, write_docx, write_pdf
 
 
@@ -64,6 +65,61 @@ def test_gb18030_text_is_detected_and_decoded(tmp_path: Path) -> None:
     path = tmp_path / "legacy.txt"
     path.write_bytes("第一条 对规模以上工业企业给予补助。".encode("gb18030"))
     assert load_file(path).text == "第一条 对规模以上工业企业给予补助。"
+
+
+@pytest.mark.parametrize(
+    ("make", "text", "encoding"),
+    [
+        (hostile.big5_text, hostile.BIG5_TEXT, "Big5"),
+        (hostile.cp1252_text, hostile.CP1252_TEXT, "cp1252"),
+        (
+            hostile.gbk_text,
+            "第一条 对规模以上工业企业设备更新给予补助，最高100万元。",
+            "GB18030",
+        ),
+    ],
+    ids=["big5", "cp1252", "gbk"],
+)
+def test_legacy_encodings_are_decoded_and_flagged(
+    tmp_path: Path,
+    make,
+    text: str,
+    encoding: str,  # type: ignore[no-untyped-def]
+) -> None:
+    loaded = load_file(make(tmp_path / "legacy.txt"))
+    assert loaded.text == text
+    assert len(loaded.warnings) == 1
+    assert "legacy.txt" in loaded.warnings[0] and encoding in loaded.warnings[0]
+    assert "UTF-8" in loaded.warnings[0]
+
+
+def test_utf8_text_has_no_warning(tmp_path: Path) -> None:
+    path = tmp_path / "plain.txt"
+    path.write_text("第一条 内容。", encoding="utf-8")
+    assert load_file(path).warnings == []
+
+
+def test_html_in_a_legacy_encoding_is_flagged(tmp_path: Path) -> None:
+    path = tmp_path / "page.html"
+    path.write_bytes(f"<p>{hostile.BIG5_TEXT}</p>".encode("big5"))
+    loaded = load_file(path)
+    assert loaded.text == hostile.BIG5_TEXT and "Big5" in loaded.warnings[0]
+
+
+def test_file_names_are_escaped_in_messages(tmp_path: Path) -> None:
+    path = tmp_path / "evil\nwarning: forged\x1b[31m.txt"
+    path.write_bytes(b"")
+    with pytest.raises(DocumentLoadError) as info:
+        load_file(path)
+    message = info.value.message
+    assert "\n" not in message and "\x1b" not in message
+    assert "evil\\nwarning: forged\\x1b[31m.txt" in message
+
+
+def test_display_name_escapes_what_a_terminal_would_act_on() -> None:
+    assert display_name(Path("dir/a\u202eb\u2028c\td.txt")) == "a\\u202eb\\u2028c\\td.txt"
+    assert display_name("documents/[bold]x[/].txt") == "documents/[bold]x[/].txt"
+    assert escape_controls("第一条\r\n") == "第一条\\r\\n"
 
 
 def test_normalization_strips_invisible_characters_and_full_width_spaces(tmp_path: Path) -> None:
