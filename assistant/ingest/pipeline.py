@@ -13,10 +13,9 @@ import fcntl
 import hashlib
 import json
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,8 +24,9 @@ import numpy as np
 from assistant.config import Settings
 from assistant.errors import DocumentLoadError, IngestInProgressError
 from assistant.ingest.chunking import ClauseChunker
-from assistant.ingest.loaders import LoadedText, LoadLimits, load_file
+from assistant.ingest.loaders import LoadedText, LoadLimits, display_name, open_regular_file
 from assistant.ingest.manifest import infer_meta, plan_corpus
+from assistant.ingest.sandbox import LoaderSandbox
 from assistant.search.embedding import Embedder, Vectors
 from assistant.search.keyword import configure_jieba
 from assistant.search.store import (
@@ -76,9 +76,25 @@ def ingest_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _file_fingerprint(path: Path, meta_json: str, chunker: ClauseChunker) -> str:
+def _file_fingerprint(path: Path, meta_json: str, chunker: ClauseChunker, max_bytes: int) -> str:
+    """What decides whether a document must be read again: its bytes, entry and chunking.
+
+    A file over `max_bytes`, or one that cannot be opened, is fingerprinted by its size or
+    error alone, without reading it; the loader then fails it with the reason.
+    """
     digest = hashlib.sha256()
-    digest.update(path.read_bytes())
+    try:
+        with open_regular_file(path) as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > max_bytes:
+                digest.update(f"\0over the limit: {size}".encode())
+            else:
+                left = max_bytes + 1  # a file that grows while it is hashed stops here
+                while left > 0 and (block := handle.read(min(left, 1 << 20))):
+                    digest.update(block)
+                    left -= len(block)
+    except OSError as exc:
+        digest.update(f"\0unreadable: {exc.errno}".encode())
     digest.update(meta_json.encode())
     digest.update(f"{chunker.max_chars}/{chunker.overlap_sentences}".encode())
     return digest.hexdigest()
@@ -109,6 +125,9 @@ def _load_previous(index_dir: Path, version: str) -> _Previous:
 class IndexBuilder:
     """Builds a new index version from a corpus folder and switches it in."""
 
+    # The loader process of the build in progress; files are read in it.
+    _sandbox: LoaderSandbox | None = None
+
     def __init__(self, settings: Settings, embedder: Embedder) -> None:
         self.settings = settings
         self.embedder = embedder
@@ -130,7 +149,7 @@ class IndexBuilder:
     ) -> IngestReport:
         index_dir = self.settings.index_dir
         started = time.perf_counter()
-        with ingest_lock(index_dir):
+        with ingest_lock(index_dir), self._loading():
             configure_jieba(index_dir / "jieba")
             self._collect_garbage(index_dir)
             current = read_current(index_dir)
@@ -159,7 +178,9 @@ class IndexBuilder:
                     progress("load", number, len(plan.entries))
                 source = meta.source
                 meta_json = meta.model_dump_json()
-                fingerprint = _file_fingerprint(path, meta_json, self.chunker)
+                fingerprint = _file_fingerprint(
+                    path, meta_json, self.chunker, self.limits.max_file_bytes
+                )
                 old = previous.info.documents.get(meta.id) if previous else None
                 if (
                     previous
@@ -188,6 +209,7 @@ class IndexBuilder:
                         fingerprints[meta.id] = dict(previous.info.documents[meta.id])
                         warnings.append(f"{source}: kept the previously indexed version")
                     continue
+                warnings.extend(loaded.warnings)
                 if not meta.in_manifest:
                     inferred = infer_meta(path, corpus_dir, loaded.text)
                     meta = inferred.model_copy(update={"id": meta.id})
@@ -196,7 +218,7 @@ class IndexBuilder:
                 )
                 chunks = self.chunker.chunk(document)
                 if not chunks:
-                    failed[source] = f"{path.name}: no clauses could be read from the text"
+                    failed[source] = f"{display_name(path)}: no clauses could be read from the text"
                     continue
                 documents.append(document)
                 doc_chunks[meta.id] = chunks
@@ -277,22 +299,26 @@ class IndexBuilder:
             self._collect_garbage(index_dir)
             return report(version, len(to_embed))
 
-    def _load_in_time(self, path: Path) -> LoadedText:
-        """Load one file, giving up after `max_seconds_per_file`.
+    @contextlib.contextmanager
+    def _loading(self) -> Iterator[None]:
+        """One loader process serves the whole build, and is gone when the build ends."""
+        with LoaderSandbox(self.limits, self.settings.max_seconds_per_file) as sandbox:
+            self._sandbox = sandbox
+            try:
+                yield
+            finally:
+                self._sandbox = None
 
-        A parser stuck on a pathological file cannot be stopped from Python, so it is left
-        to finish on its own thread while ingestion moves on without it.
+    def _load_in_time(self, path: Path) -> LoadedText:
+        """Load one file in a worker process that is killed past `max_seconds_per_file`.
+
+        A parser stuck on a pathological file cannot be stopped inside this process, and
+        left running it would hold a core (and the server's latency) for minutes.
         """
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policyqa-load")
-        future = pool.submit(load_file, path, self.limits)
-        try:
-            return future.result(timeout=self.settings.max_seconds_per_file)
-        except FutureTimeout:
-            raise DocumentLoadError(
-                f"{path.name}: reading took longer than {self.settings.max_seconds_per_file:g} s"
-            ) from None
-        finally:
-            pool.shutdown(wait=False)
+        if self._sandbox is not None:
+            return self._sandbox.load(path)
+        with LoaderSandbox(self.limits, self.settings.max_seconds_per_file) as sandbox:
+            return sandbox.load(path)
 
     def _embed(self, chunks: list[Chunk], progress: ProgressCallback | None) -> Vectors:
         if not chunks:
@@ -306,7 +332,11 @@ class IndexBuilder:
         return np.vstack(parts)
 
     def _collect_garbage(self, index_dir: Path) -> None:
-        """Remove interrupted builds and all but the newest complete versions."""
+        """Remove interrupted builds and all but the newest complete versions.
+
+        A version some reader (in any process) still has open stays until a later build
+        finds it released.
+        """
         root = versions_dir(index_dir)
         if not root.exists():
             return
@@ -316,8 +346,8 @@ class IndexBuilder:
         if current:
             keep.add(current)
         for path in root.iterdir():
-            if path.name not in keep:
-                remove_version(self.settings, index_dir, path.name)
+            if path.name not in keep and not remove_version(self.settings, index_dir, path.name):
+                log.info("index version %s is still open; it is removed later", path.name)
 
     @staticmethod
     def _report(

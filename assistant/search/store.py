@@ -12,18 +12,23 @@
         COMPLETE              written last; a version without it is never opened
       jieba/                  the Chinese segmenter's cache
 
-A version is immutable once complete, so readers never see a half-written index.
+A version is immutable once complete, so readers never see a half-written index. Each
+open version holds a shared flock on its folder; garbage collection deletes a folder only
+under an exclusive one, so no process loses a version it is reading.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import json
+import logging
 import os
 import shutil
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+import weakref
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,10 +46,13 @@ from assistant.errors import (
 from assistant.ingest.conditions import measure_of
 from assistant.search.embedding import Embedder, Vectors
 from assistant.search.keyword import KeywordIndex, configure_jieba
+from assistant.text import printable_text
 from assistant.types import Chunk, Document, DocumentMeta, Measure
 
 FILTER_FIELDS = ("doc_id", "level", "region", "status", "language", "official")
 COMPLETE_MARKER = "COMPLETE"
+
+log = logging.getLogger(__name__)
 
 
 def versions_dir(index_dir: Path) -> Path:
@@ -89,7 +97,11 @@ def collection_name(version: str, language: str) -> str:
 
 
 def chroma_client(settings: Settings, version_dir: Path) -> Any:
-    """An embedded client in the version folder, or an HTTP client to the configured server."""
+    """An embedded client in the version folder, or an HTTP client to the configured server.
+
+    Release it with `close_chroma_client`; one left open is released when its version is
+    removed.
+    """
     import chromadb
 
     chroma_settings = chromadb.config.Settings(anonymized_telemetry=False, allow_reset=False)
@@ -101,7 +113,7 @@ def chroma_client(settings: Settings, version_dir: Path) -> Any:
             {"Authorization": f"Bearer {settings.chroma_token}"} if settings.chroma_token else None
         )
         try:
-            return chromadb.HttpClient(
+            client = chromadb.HttpClient(
                 host=url.hostname or "127.0.0.1",
                 port=url.port or (443 if url.scheme == "https" else 8000),
                 ssl=url.scheme == "https",
@@ -112,7 +124,93 @@ def chroma_client(settings: Settings, version_dir: Path) -> Any:
             raise BackendUnavailableError(
                 f"cannot reach the Chroma server at {settings.chroma_url}: {exc}"
             ) from exc
-    return chromadb.PersistentClient(path=str(version_dir / "chroma"), settings=chroma_settings)
+    else:
+        client = chromadb.PersistentClient(
+            path=str(version_dir / "chroma"), settings=chroma_settings
+        )
+    _ChromaHandle.track(client, version_dir)
+    return client
+
+
+def close_chroma_client(client: Any) -> None:
+    """Stop what the client holds: for an embedded store its SQLite handles, HNSW segments
+    and threads (once no other client shares them); for a server its HTTP connections."""
+    with _handles_lock:
+        handle = _handles_by_client.pop(client, None)
+    if handle is not None:
+        handle.release()
+
+
+class _ChromaHandle:
+    """What one Chroma client holds, released once.
+
+    Chroma keeps one System per store path (per client for a server) in a class-level
+    cache, counted per client and stopped only when each client is closed; a client that is
+    merely dropped keeps its threads and open files, deleted ones included, for the life of
+    the process. The client's own `close()` also leaves the HTTP sessions open and, for a
+    server, one cache entry behind, so release does both by hand.
+    """
+
+    def __init__(self, client: Any, key: str) -> None:
+        holders = [client, client._admin_client]
+        self.key = key
+        self.identifiers = [holder._identifier for holder in holders]
+        self.systems = [holder._system for holder in holders]
+        self.sessions = [
+            session
+            for holder in holders
+            if (session := getattr(holder._server, "_session", None)) is not None
+        ]
+        self.released = False
+
+    @classmethod
+    def track(cls, client: Any, version_dir: Path) -> None:
+        handle = cls(client, _version_key(version_dir))
+        with _handles_lock:
+            _handles_by_client[client] = handle
+            _handles_by_version.setdefault(handle.key, []).append(handle)
+
+    @classmethod
+    def release_version(cls, version_dir: Path) -> None:
+        """Release every client this process still has open on a version being removed."""
+        with _handles_lock:
+            handles = _handles_by_version.pop(_version_key(version_dir), [])
+        for handle in handles:
+            handle.release()
+
+    def release(self) -> None:
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        with _handles_lock:
+            if self.released:
+                return
+            self.released = True
+            siblings = _handles_by_version.get(self.key, [])
+            if self in siblings:
+                siblings.remove(self)
+            if not siblings:
+                _handles_by_version.pop(self.key, None)
+        try:
+            for identifier in self.identifiers:
+                SharedSystemClient._release_system(identifier)
+            cache = SharedSystemClient._identifier_to_system
+            for identifier, system in list(cache.items()):
+                ours = any(system is mine for mine in self.systems)
+                if ours and identifier not in SharedSystemClient._identifier_to_refcount:
+                    cache.pop(identifier, None)
+            for session in self.sessions:
+                session.close()
+        except Exception:  # a failure to stop must not fail the request that switched
+            log.warning("could not release a Chroma client", exc_info=True)
+
+
+def _version_key(version_dir: Path) -> str:
+    return str(version_dir.resolve())
+
+
+_handles_lock = threading.Lock()
+_handles_by_client: weakref.WeakKeyDictionary[Any, _ChromaHandle] = weakref.WeakKeyDictionary()
+_handles_by_version: dict[str, list[_ChromaHandle]] = {}
 
 
 def chunk_metadata(chunk: Chunk, meta: DocumentMeta) -> dict[str, str | int | bool]:
@@ -214,26 +312,29 @@ def write_version(
     KeywordIndex.build([c.embed_text for c in chunks]).save(version_dir / "keyword")
 
     client = chroma_client(settings, version_dir)
-    for language in info.languages:
-        name = collection_name(info.version, language)
-        # Absent on a first try; Chroma raises different errors for that by backend.
-        with contextlib.suppress(Exception):
-            client.delete_collection(name)
-        collection = client.create_collection(
-            name,
-            embedding_function=None,
-            configuration={"hnsw": {"space": "cosine"}},
-            metadata={"model_id": info.model_id, "dimension": info.dimension},
-        )
-        rows = [i for i, c in enumerate(chunks) if c.language == language]
-        batch = 1000
-        for i in range(0, len(rows), batch):
-            part = rows[i : i + batch]
-            collection.add(
-                ids=[chunks[r].clause_id for r in part],
-                embeddings=vectors[part],
-                metadatas=[chunk_metadata(chunks[r], metas[chunks[r].doc_id]) for r in part],
+    try:
+        for language in info.languages:
+            name = collection_name(info.version, language)
+            # Absent on a first try; Chroma raises different errors for that by backend.
+            with contextlib.suppress(Exception):
+                client.delete_collection(name)
+            collection = client.create_collection(
+                name,
+                embedding_function=None,
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata={"model_id": info.model_id, "dimension": info.dimension},
             )
+            rows = [i for i, c in enumerate(chunks) if c.language == language]
+            batch = 1000
+            for i in range(0, len(rows), batch):
+                part = rows[i : i + batch]
+                collection.add(
+                    ids=[chunks[r].clause_id for r in part],
+                    embeddings=vectors[part],
+                    metadatas=[chunk_metadata(chunks[r], metas[chunks[r].doc_id]) for r in part],
+                )
+    finally:
+        close_chroma_client(client)
     (version_dir / "index.json").write_text(
         json.dumps(info.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
     )
@@ -247,19 +348,90 @@ def read_info(version_dir: Path) -> IndexInfo:
     return IndexInfo.from_json(json.loads((version_dir / "index.json").read_text("utf-8")))
 
 
-def remove_version(settings: Settings, index_dir: Path, version: str) -> None:
+def remove_version(settings: Settings, index_dir: Path, version: str) -> bool:
+    """Delete a version unless a reader in any process has it open; True once it is gone.
+
+    A version still open is left for a later collection: deleting it would break that
+    reader's next query, and its open files would keep their disk space anyway.
+    """
     version_dir = versions_dir(index_dir) / version
-    if settings.chroma_url:
-        # Already gone, or the server is down: the folder goes all the same.
-        with contextlib.suppress(Exception):
-            client = chroma_client(settings, version_dir)
+    try:
+        fd = os.open(version_dir, os.O_RDONLY | os.O_DIRECTORY)
+    except FileNotFoundError:
+        return True
+    except NotADirectoryError:
+        return False
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        # Readers check the marker once they hold their lock, so none can start from here.
+        (version_dir / COMPLETE_MARKER).unlink(missing_ok=True)
+        _ChromaHandle.release_version(version_dir)
+        if settings.chroma_url:
+            _delete_collections(settings, version_dir, version)
+        shutil.rmtree(version_dir, ignore_errors=True)
+        return True
+    finally:
+        os.close(fd)
+
+
+def _delete_collections(settings: Settings, version_dir: Path, version: str) -> None:
+    # Already gone, or the server is down: the folder goes all the same.
+    with contextlib.suppress(Exception):
+        client = chroma_client(settings, version_dir)
+        try:
             for collection in client.list_collections():
                 name = getattr(collection, "name", collection)
                 if str(name).startswith(f"policyqa-{version}-"):
                     client.delete_collection(str(name))
-    # An embedded store is just files: unlinking them is safe even while another process
-    # still has the old version open, and version names are never reused.
-    shutil.rmtree(version_dir, ignore_errors=True)
+        finally:
+            close_chroma_client(client)
+
+
+def _lock_for_reading(version_dir: Path, version: str) -> int:
+    """A shared flock on the version folder, held for as long as the version is open."""
+    gone = _VersionGoneError(f"index version {version} has been removed; open the current one")
+    try:
+        fd = os.open(version_dir, os.O_RDONLY | os.O_DIRECTORY)
+    except FileNotFoundError:
+        raise gone from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        if (version_dir / COMPLETE_MARKER).exists():
+            return fd
+    except BlockingIOError:
+        pass  # being removed right now
+    except BaseException:
+        os.close(fd)
+        raise
+    os.close(fd)
+    raise gone
+
+
+class _VersionGoneError(IndexNotReadyError):
+    """The version was collected between reading `CURRENT` and opening it."""
+
+
+class _Holdings:
+    """What an open version holds outside Python's memory: its Chroma client and its
+    reader lock. Released once, by `IndexVersion.close()` or when the version is dropped."""
+
+    def __init__(self, lock_fd: int) -> None:
+        self.lock_fd = lock_fd
+        self.client: Any = None
+
+    def release(self) -> None:
+        client, self.client = self.client, None
+        try:
+            if client is not None:
+                close_chroma_client(client)
+        finally:
+            # Last, so that the folder cannot be deleted while Chroma still has it open.
+            fd, self.lock_fd = self.lock_fd, -1
+            if fd >= 0:
+                os.close(fd)
 
 
 def normalize_filters(filters: Mapping[str, Any] | None) -> dict[str, list[Any]]:
@@ -277,6 +449,8 @@ def normalize_filters(filters: Mapping[str, Any] | None) -> dict[str, list[Any]]
             ]
         elif not all(isinstance(v, str) for v in values):
             raise BadInputError(f"filter {key!r} takes text values")
+        elif any(printable_text(v, f"filter {key!r}") != v for v in values):
+            raise BadInputError(f"filter {key!r} contains control characters")
         out[key] = values
     return out
 
@@ -293,13 +467,30 @@ def where_clause(filters: Mapping[str, Any] | None) -> dict[str, Any] | None:
 
 
 class IndexVersion:
-    """One complete, immutable index version, open for reading."""
+    """One complete, immutable index version, open for reading.
+
+    Open, it holds a Chroma client (threads, SQLite handles, HNSW segments), its vectors
+    mapped in memory, and a shared lock that keeps garbage collection off its folder. They
+    go with `close()`, or else as soon as the last reference to the version goes: a request
+    still mid-query on a version the service has switched away from keeps it open until
+    the request returns.
+    """
 
     def __init__(self, settings: Settings, index_dir: Path, version: str, embedder: Embedder):
         self.settings = settings
         self.index_dir = index_dir
         self.version = version
         self.dir = versions_dir(index_dir) / version
+        holdings = _Holdings(_lock_for_reading(self.dir, version))
+        self._release = weakref.finalize(self, holdings.release)
+        try:
+            self._open(embedder, holdings)
+        except BaseException:
+            self._release()
+            raise
+
+    def _open(self, embedder: Embedder, holdings: _Holdings) -> None:
+        settings, index_dir, version = self.settings, self.index_dir, self.version
         self.info = read_info(self.dir)
         check_model(self.info, embedder, index_dir)
         configure_jieba(index_dir / "jieba")
@@ -330,7 +521,7 @@ class IndexVersion:
             )
         self.languages = list(self.info.languages)
         try:
-            client = chroma_client(settings, self.dir)
+            client = holdings.client = chroma_client(settings, self.dir)
             self.collections = {
                 language: client.get_collection(collection_name(version, language))
                 for language in self.languages
@@ -348,6 +539,17 @@ class IndexVersion:
         self._lock = threading.Lock()
         # Memory-mapped, so the exact similarity of keyword-only candidates costs no RAM.
         self.vectors = np.load(self.dir / "vectors.npy", mmap_mode="r")
+
+    @property
+    def closed(self) -> bool:
+        return not self._release.alive
+
+    def close(self) -> None:
+        """Release the version now. Only for its owner, when nothing is mid-query on it."""
+        self._release()
+        self.collections = {}
+        # The mapping goes once no caller still holds a slice of it.
+        self.vectors = np.zeros((0, self.info.dimension), dtype=np.float32)
 
     def _field(self, chunk: Chunk, key: str) -> Any:
         meta = self.documents[chunk.doc_id].meta
@@ -377,6 +579,10 @@ class IndexVersion:
     ) -> list[tuple[int, float]]:
         if not self.chunks:
             return []
+        if self.closed:
+            raise IndexNotReadyError(
+                f"index version {self.version} is closed; open the current one"
+            )
         n = min(n, len(self.chunks))
         wanted = normalize_filters(filters)  # a bad filter is the caller's error
         only = wanted.pop("language", None)
@@ -432,10 +638,15 @@ class IndexVersion:
 
 def open_current(settings: Settings, embedder: Embedder) -> IndexVersion:
     index_dir = settings.index_dir
-    version = read_current(index_dir)
-    if version is None:
-        raise IndexNotReadyError(f"no index in {index_dir}; build one with `policyqa ingest`")
-    return IndexVersion(settings, index_dir, version, embedder)
+    for _ in range(5):
+        version = read_current(index_dir)
+        if version is None:
+            raise IndexNotReadyError(f"no index in {index_dir}; build one with `policyqa ingest`")
+        try:
+            return IndexVersion(settings, index_dir, version, embedder)
+        except _VersionGoneError:
+            continue  # switched and collected while this was opening it; read CURRENT again
+    raise IndexNotReadyError(f"the index in {index_dir} is changing too fast to open; retry")
 
 
 def complete_versions(index_dir: Path) -> list[str]:
@@ -445,6 +656,6 @@ def complete_versions(index_dir: Path) -> list[str]:
     return sorted(p.name for p in root.iterdir() if (p / COMPLETE_MARKER).exists())
 
 
-def all_versions(index_dir: Path) -> Iterable[str]:
+def all_versions(index_dir: Path) -> list[str]:
     root = versions_dir(index_dir)
     return sorted(p.name for p in root.iterdir()) if root.exists() else []
