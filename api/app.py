@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.errors import (
+    CorsRejectedError,
+    HttpError,
+    UnexpectedErrors,
+    ValidationFailedError,
+    as_error,
+    error_response,
+    security_headers,
+)
 from api.limits import LimitsMiddleware, TokenBuckets
 from api.metrics import Metrics
 from api.routes import admin, ask, checks, health, openai_compat, pages, sources
@@ -31,6 +41,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     for code, text in {
         400: "Bad input",
         404: "Unknown document or clause",
+        408: "The request took too long to arrive",
         413: "Question or body too large",
         422: "Request does not match the schema",
         431: "Request headers too large",
@@ -53,6 +64,7 @@ def create_app(settings: Settings | None = None, service: PolicyService | None =
         except IndexNotReadyError as exc:
             log.warning("starting without an index: %s", exc.message)
         yield
+        app.state.service.close()
 
     app = FastAPI(
         title="policyqa",
@@ -87,83 +99,39 @@ def create_app(settings: Settings | None = None, service: PolicyService | None =
     return app
 
 
-def _error(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None
-) -> JSONResponse:
-    return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
-
-
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PolicyQAError)
-    async def policyqa_error(request: Request, exc: PolicyQAError) -> JSONResponse:
-        return _error(exc.http_status, exc.code, exc.message)
+    async def policyqa_error(request: Request, exc: PolicyQAError) -> Response:
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         problems = []
         for error in exc.errors()[:5]:
             where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
             problems.append(f"{where or 'body'}: {error.get('msg', 'invalid')}")
-        return _error(422, "validation_error", "; ".join(problems) or "invalid request")
+        return error_response(ValidationFailedError("; ".join(problems) or "invalid request"))
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        codes = {404: "not_found", 405: "method_not_allowed", 415: "unsupported_media_type"}
-        return _error(
-            exc.status_code,
-            codes.get(exc.status_code, "http_error"),
-            str(exc.detail),
-            headers=getattr(exc, "headers", None),
-        )
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return error_response(HttpError(exc.status_code, str(exc.detail)), exc.headers)
 
+    # Only for a failure in the middleware itself: UnexpectedErrors answers the app's own.
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s", request.url.path)
-        return _error(500, "internal_error", "an unexpected error occurred; it has been logged")
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        return error_response(as_error(exc))
 
 
 def _install_middleware(app: FastAPI, settings: Settings) -> None:
-    metrics: Metrics = app.state.metrics
-    frame_ancestors = " ".join(settings.origins) or "'none'"
-
-    @app.middleware("http")
-    async def observe(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        label = getattr(route, "path", "unmatched")
-        metrics.requests.labels(label, request.method, str(response.status_code)).inc()
-        metrics.latency.labels(label, request.method).observe(time.perf_counter() - started)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        response.headers.setdefault(
-            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
-        )
-        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            f"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-            f"script-src 'self'; connect-src 'self'; frame-ancestors {frame_ancestors}; "
-            "base-uri 'none'; form-action 'self'",
-        )
-        return response
-
-    # Outermost first: limits run before anything reads a body.
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.origins,
-        allow_methods=["GET", "POST"],
-        allow_headers=["Content-Type", "Authorization"],
-        expose_headers=["Retry-After"],
-        max_age=600,
-    )
+    # Added innermost first. Each refusal a layer makes passes through the layers outside
+    # it, so a 429 or a 500 still gets the CORS headers a browser needs to read it.
+    app.add_middleware(UnexpectedErrors)
     buckets = (
         TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst)
         if settings.rate_limit_per_minute > 0
         else None
     )
+    metrics: Metrics = app.state.metrics
     app.add_middleware(
         LimitsMiddleware,
         max_body_bytes=settings.max_body_bytes,
@@ -171,3 +139,74 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
         buckets=buckets,
         on_limited=metrics.rate_limited.inc,
     )
+    app.add_middleware(
+        JsonCORSMiddleware,
+        allow_origins=settings.origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Content-Type", "Authorization"],
+        expose_headers=["Retry-After"],
+        max_age=600,
+    )
+    app.add_middleware(
+        EdgeMiddleware,
+        metrics=metrics,
+        headers=security_headers(" ".join(settings.origins) or "'none'"),
+    )
+
+
+class JsonCORSMiddleware(CORSMiddleware):
+    """Starlette's CORS, with a refused preflight answered in the API's error shape."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code < 400:
+            return response
+        refused = bytes(response.body).decode().removeprefix("Disallowed CORS ")
+        cors = {k: v for k, v in response.headers.items() if k.startswith("access-control-")}
+        return error_response(
+            CorsRejectedError(
+                f"cross-origin request refused ({refused}); the portal's operator lists the "
+                "allowed origins in POLICYQA_ALLOWED_ORIGINS"
+            ),
+            cors,
+        )
+
+
+class EdgeMiddleware:
+    """The outermost layer: it counts and times every response, gives each the security
+    headers, and answers HEAD as GET without the body (FastAPI routes take only the
+    methods they declare)."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics, headers: list[tuple[bytes, bytes]]) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.headers = headers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        method: str = scope["method"]
+        # A copy: the server keeps its own scope, and must still know this is a HEAD.
+        inner = {**scope, "method": "GET"} if method == "HEAD" else scope
+        started = time.perf_counter()
+        status = 500
+
+        async def send_at_edge(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [(k, v) for k, v in self.headers if k not in present]
+                message = {**message, "headers": headers}
+            elif message["type"] == "http.response.body" and method == "HEAD":
+                message = {**message, "body": b""}
+            await send(message)
+
+        try:
+            await self.app(inner, receive, send_at_edge)
+        finally:
+            label = getattr(inner.get("route"), "path", "unmatched")
+            self.metrics.requests.labels(label, method, str(status)).inc()
+            self.metrics.latency.labels(label, method).observe(time.perf_counter() - started)

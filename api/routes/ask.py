@@ -13,11 +13,11 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import iterate_in_threadpool
 
 from api.deps import ServiceDep, SettingsDep
+from api.errors import as_error, error_payload
 from api.limits import client_key
 from api.metrics import Metrics
 from api.schemas import AskRequest, AskResponse
 from assistant.config import Settings
-from assistant.errors import PolicyQAError
 from assistant.service import PolicyService
 from assistant.types import Answer, Turn
 
@@ -69,14 +69,8 @@ def answer_events(answer_source: Iterator[Answer]) -> Iterator[str]:
     typed result; or one `error` event."""
     try:
         answer = next(answer_source)
-    except PolicyQAError as exc:
-        yield _event("error", {"error": exc.code, "message": exc.message})
-        return
-    except Exception:
-        log.exception("stream failed")
-        yield _event(
-            "error", {"error": "internal_error", "message": "an unexpected error occurred"}
-        )
+    except Exception as exc:  # the status line is sent: the error travels as an event
+        yield _event("error", error_payload(as_error(exc)))
         return
     payload = answer.model_dump(mode="json")
     yield _event(

@@ -13,6 +13,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import iterate_in_threadpool
 
 from api.deps import ServiceDep, SettingsDep
+from api.errors import as_error, openai_error_payload
 from api.routes.ask import answer_question
 from api.schemas import (
     AskRequest,
@@ -24,7 +25,7 @@ from api.schemas import (
     ModelCard,
     ModelList,
 )
-from assistant.errors import BadInputError, PolicyQAError
+from assistant.errors import BadInputError
 from assistant.types import Answer
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
@@ -114,8 +115,8 @@ async def chat_completions(
     def events() -> Iterator[str]:
         try:
             answer = answer_question(request, service, settings, ask)
-        except PolicyQAError as exc:
-            yield f"data: {json.dumps({'error': {'code': exc.code, 'message': exc.message}})}\n\n"
+        except Exception as exc:  # the status line is sent: the error travels as an event
+            yield f"data: {json.dumps(openai_error_payload(as_error(exc)))}\n\n"
             yield "data: [DONE]\n\n"
             return
         citations = [c.model_dump(mode="json") for c in answer.citations]

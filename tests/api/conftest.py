@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.limits import ServerConfig
 from assistant.config import Settings
 from assistant.search.embedding import UniversalSentenceEncoder
 from assistant.service import PolicyService
@@ -67,10 +68,15 @@ def client(make_client) -> TestClient:  # type: ignore[no-untyped-def]
 
 
 @contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    """The app served by uvicorn on a free loopback port, for real HTTP clients."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+def serving(app: FastAPI | ServerConfig) -> Iterator[str]:
+    """The app on a free loopback port, run by the server `policyqa serve` runs (its guards
+    included), for real HTTP clients. A ServerConfig chooses the server's own options."""
+    config = (
+        app
+        if isinstance(app, ServerConfig)
+        else ServerConfig(app, host="127.0.0.1", port=free_port(), log_level="error")
+    )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -79,7 +85,7 @@ def serving(app: FastAPI) -> Iterator[str]:
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://{config.host}:{config.port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
