@@ -26,14 +26,20 @@ from assistant.answer.refusal import (
     places_named,
     uncovered_places,
 )
-from assistant.answer.wording import WordingVerifier
+from assistant.answer.wording import MAX_NEAR_CLAUSES, WordingVerifier
 from assistant.answer.wording import explain as explain_wording
 from assistant.config import Settings
 from assistant.errors import BadInputError, QuestionTooLongError
 from assistant.ingest.pipeline import IndexBuilder, ProgressCallback
 from assistant.search.embedding import Embedder, create_embedder
 from assistant.search.retrieval import HybridRetriever, detect_language
-from assistant.search.store import IndexVersion, open_current, read_current
+from assistant.search.store import (
+    IndexVersion,
+    normalize_filters,
+    open_current,
+    read_current,
+)
+from assistant.text import printable_text
 from assistant.types import (
     Answer,
     Chunk,
@@ -139,7 +145,12 @@ class PolicyService:
 
     @property
     def index(self) -> IndexVersion:
-        """The live version, reopened when `CURRENT` names a newer one."""
+        """The live version, reopened when `CURRENT` names a newer one.
+
+        The service lets go of the version it replaces; that version releases its Chroma
+        client, files and reader lock when the last request still using it returns, and a
+        later build can then delete it. Hold the returned version for one request only.
+        """
         current = read_current(self.settings.index_dir)
         index = self._index
         if index is not None and index.version == current:
@@ -148,6 +159,13 @@ class PolicyService:
             if self._index is None or self._index.version != read_current(self.settings.index_dir):
                 self._index = open_current(self.settings, self.embedder)
             return self._index
+
+    def close(self) -> None:
+        """Release the open index version now, at shutdown; a later query reopens one."""
+        with self._lock:
+            index, self._index = self._index, None
+        if index is not None:
+            index.close()
 
     def ingest(
         self,
@@ -164,7 +182,7 @@ class PolicyService:
     # -- queries -----------------------------------------------------------------------
 
     def check_question(self, question: str) -> str:
-        cleaned = "".join(ch for ch in question if ch.isprintable() or ch in "\n\t").strip()
+        cleaned = printable_text(question, "the question").strip()
         if not cleaned:
             raise BadInputError("the question is empty; ask about a policy measure")
         if len(cleaned) > self.settings.max_question_chars:
@@ -208,7 +226,7 @@ class PolicyService:
         limit = self.check_top_k(top_k)
         timings: dict[str, float] = {}
 
-        if is_instruction(question):
+        if is_instruction(question) or any(is_instruction(t.question) for t in history):
             return self._refusal(question, language, mode, [], "instruction", timings, started)
         index = self.index
         uncovered = uncovered_places(question, self._covered_places(index))
@@ -224,7 +242,7 @@ class PolicyService:
                 places=sorted(uncovered),
             )
 
-        standalone, scope = self._resolve_follow_up(question, history)
+        standalone, scope = self._resolve_follow_up(index, question, history, filters)
         query = standalone or question
         retrieve_started = time.perf_counter()
         hits: list[SearchHit] = []
@@ -283,27 +301,36 @@ class PolicyService:
         return cached[1]
 
     def _resolve_follow_up(
-        self, question: str, history: Sequence[Turn]
+        self,
+        index: IndexVersion,
+        question: str,
+        history: Sequence[Turn],
+        filters: Mapping[str, Any] | None,
     ) -> tuple[str | None, list[str]]:
-        """A standalone question and the documents to search first, for a follow-up."""
+        """A standalone question and the documents to search first, for a follow-up.
+
+        History comes from the client, so it is the user's words, never authority: the
+        previous question's clauses are the ones this service itself cites for it, and the
+        clause ids a client sends can only narrow those down. Explicit filters still win.
+        """
         if not history or not is_follow_up(question):
             return None, []
         previous = history[-1]
-        documents = self.index.documents
+        previous_question = printable_text(previous.question, "the conversation history")
+        previous_question = previous_question.strip()[: self.settings.max_question_chars]
+        if not previous_question:
+            return None, []
+        hits = self.retriever.search(index, previous_question, 3, filters)
+        cited = [h.chunk.clause_id for h in hits if self.judge.supported(previous_question, [h])]
+        claimed = [c for c in cited if c in set(previous.clause_ids)]
+        allowed = normalize_filters(filters).get("doc_id")
         doc_ids: list[str] = []
-        clause_ids = list(previous.clause_ids)
-        if not clause_ids and previous.question.strip():
-            # A client that keeps only the text of the conversation (an OpenAI-style chat):
-            # the previous question's best clauses stand in for its citations.
-            hits = self.retriever.search(self.index, previous.question[:2000], 3)
-            clause_ids = [
-                h.chunk.clause_id for h in hits if self.judge.supported(previous.question, [h])
-            ]
-        for clause_id in clause_ids:
+        for clause_id in claimed or cited:
             doc_id = clause_id.split(":", 1)[0]
-            if doc_id in documents and doc_id not in doc_ids:
+            known = doc_id in index.documents and doc_id not in doc_ids
+            if known and (allowed is None or doc_id in allowed):
                 doc_ids.append(doc_id)
-        return f"{previous.question.strip()} {question}", doc_ids
+        return f"{previous_question} {question}", doc_ids
 
     def _citable(
         self, question: str, hits: list[SearchHit], relaxed: bool = False
@@ -431,11 +458,13 @@ class PolicyService:
         index = self.index
         documents = [index.document(doc_id)] if doc_id else list(index.documents.values())
         filters = {"doc_id": doc_id} if doc_id else None
-        retrieved = self.retriever.search(index, text, 10, filters)
-        every_clause = {
-            d.doc_id: [self._as_hit(index, c) for c in index.chunks_of(d.doc_id)] for d in documents
-        }
-        verdict = self.wording.verify(text, documents, retrieved, every_clause)
+        retrieved = self.retriever.search(index, text, MAX_NEAR_CLAUSES, filters)
+
+        def clauses_of(wanted: str) -> list[SearchHit]:
+            chunks = sorted(index.chunks_of(wanted), key=lambda c: (c.start, c.end))
+            return [self._as_hit(index, c) for c in chunks]
+
+        verdict = self.wording.verify(text, documents, retrieved, clauses_of)
         return verdict.model_copy(
             update={"explanation": explain_wording(verdict, detect_language(text))}
         )

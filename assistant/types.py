@@ -209,7 +209,11 @@ class WordingDiff(BaseModel):
 
 
 class WordingMatch(BaseModel):
+    """Where a passage is found. A passage that runs on into the following clauses is cited
+    one clause at a time: `citation` is its first piece, `continuation` the rest."""
+
     citation: Citation
+    continuation: list[Citation] = Field(default_factory=list)
     similarity: float
     diff: list[WordingDiff]
 

@@ -83,3 +83,10 @@ def test_search_without_an_index_says_how_to_build_one() -> None:
     result = runner.invoke(app, ["search", "补贴"])
     assert result.exit_code == 1
     assert "policyqa ingest" in result.output
+
+
+def test_verify_wording_of_a_passage_across_two_clauses(cli_index: Path) -> None:
+    passage = "每台补贴500元。\n（二）购买一级能效冰箱"
+    result = runner.invoke(app, ["verify-wording", passage])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("EXACT") and "continued in" in result.stdout
