@@ -35,8 +35,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(port: int, workers: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "POLICYQA_RATE_LIMIT_PER_MINUTE": "0", "POLICYQA_LOG_LEVEL": "WARNING"}
+def start_server(port: int, workers: int, rate_limited: bool = False) -> subprocess.Popen[bytes]:
+    """`policyqa serve` over the current index, ready to answer; without the rate limit
+    unless asked, since a load test measures the server, not the limiter."""
+    env = {**os.environ, "POLICYQA_LOG_LEVEL": "WARNING"}
+    if not rate_limited:
+        env["POLICYQA_RATE_LIMIT_PER_MINUTE"] = "0"
     command = [
         sys.executable,
         "-m",
