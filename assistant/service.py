@@ -131,6 +131,7 @@ class PolicyService:
         )
         self.extractive = ExtractiveAnswerer()
         self.wording = WordingVerifier()
+        self._wording_slot = threading.Lock()
         self._places: tuple[str, set[str]] | None = None
         self.generator = generator
         self._index: IndexVersion | None = None
@@ -455,6 +456,12 @@ class PolicyService:
     def verify_wording(self, text: str, doc_id: str | None = None) -> WordingVerdict:
         """Exact, normalized, near (with a diff) or absent, with the matching clauses."""
         text = self.check_question(text)
+        # One check at a time per process: a client sending long passages can then take
+        # one core at most, never every core from the people asking questions.
+        with self._wording_slot:
+            return self._verify_wording(text, doc_id)
+
+    def _verify_wording(self, text: str, doc_id: str | None) -> WordingVerdict:
         index = self.index
         documents = [index.document(doc_id)] if doc_id else list(index.documents.values())
         filters = {"doc_id": doc_id} if doc_id else None

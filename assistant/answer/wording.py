@@ -45,6 +45,9 @@ NEAR_RATIO = 0.7
 # Retrieved clauses the near search looks around, and window shifts tried at each.
 MAX_NEAR_CLAUSES = 10
 _SLACK = range(-4, 5, 2)
+# Below this at the anchor, shifting the window's ends by a few characters cannot reach
+# NEAR_RATIO, so the shifts are not tried.
+_REFINE_FROM = NEAR_RATIO - 0.1
 _SLIDE_MAX_CHARS = 300
 MAX_MATCHES = 5
 _WORD = re.compile(r"\w+|[^\w\s]", re.UNICODE)
@@ -156,7 +159,9 @@ def _best_window(claim: str, text: str) -> tuple[float, int, int]:
     if anchor is None:
         return 0.0, 0, 0
     origin, width = anchor
-    best = (0.0, 0, 0)
+    best = (fuzz.ratio(claim, text[origin : origin + width]) / 100, origin, origin + width)
+    if best[0] < _REFINE_FROM:  # nothing a few characters of slack could lift to "near"
+        return best
     for slack_start in _SLACK:
         for slack_end in _SLACK:
             start = max(0, origin + slack_start)

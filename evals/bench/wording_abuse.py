@@ -99,20 +99,23 @@ async def abuse(url: str, stop_at: float, connections: int) -> dict[int, int]:
     return statuses
 
 
-async def run(url: str, questions: list[str], duration: float, abusers: int) -> None:
+async def run(url: str, pid: int, questions: list[str], duration: float, abusers: int) -> None:
+    cpu = cpu_seconds(pid)
     idle, idle_failures = await probe(url, questions, time.monotonic() + duration)
+    idle_cpu, cpu = cpu_seconds(pid) - cpu, cpu_seconds(pid)
     stop_at = time.monotonic() + duration
     (busy, busy_failures), statuses = await asyncio.gather(
         probe(url, questions, stop_at), abuse(url, stop_at, abusers)
     )
-    print(f"{'phase':44}{'asks':>6}{'p50 ms':>9}{'p95 ms':>9}{'failed':>8}")
-    for label, latencies, failures in (
-        ("/v1/ask alone (baseline)", idle, idle_failures),
-        (f"/v1/ask while {abusers} connections abuse /v1/wording", busy, busy_failures),
+    busy_cpu = cpu_seconds(pid) - cpu
+    print(f"{'phase':44}{'asks':>6}{'p50 ms':>9}{'p95 ms':>9}{'failed':>8}{'server CPU s':>14}")
+    for label, latencies, failures, used in (
+        ("/v1/ask alone (baseline)", idle, idle_failures, idle_cpu),
+        (f"/v1/ask while {abusers} connections abuse /v1/wording", busy, busy_failures, busy_cpu),
     ):
         print(
             f"{label:44}{len(latencies):>6}{percentile(latencies, 50):>9.1f}"
-            f"{percentile(latencies, 95):>9.1f}{failures:>8}"
+            f"{percentile(latencies, 95):>9.1f}{failures:>8}{used:>14.1f}"
         )
     ratio = percentile(busy, 95) / percentile(idle, 95)
     print(f"p95 under abuse / p95 alone: {ratio:.2f}x")
@@ -129,9 +132,8 @@ def main() -> None:
     server = start_server(port, workers=1, rate_limited=True)
     try:
         print(f"machine: {describe()}")
-        before = cpu_seconds(server.pid)
-        asyncio.run(run(f"http://127.0.0.1:{port}", questions, args.duration, args.abusers))
-        print(f"server CPU over both phases: {cpu_seconds(server.pid) - before:.1f} s")
+        url = f"http://127.0.0.1:{port}"
+        asyncio.run(run(url, server.pid, questions, args.duration, args.abusers))
     finally:
         server.terminate()
         server.wait(timeout=30)
