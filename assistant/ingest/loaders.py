@@ -24,7 +24,11 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup
+    from bs4.element import Tag
 
 from assistant.errors import DocumentLoadError
 from assistant.ingest.markers import starts_with_marker
@@ -505,6 +509,42 @@ _BLOCK_TAGS = frozenset(
 )
 
 
+# What a web page wraps a policy in: site navigation, breadcrumbs, sidebars, footers and
+# consent banners are not the policy, and as clauses they would be cited.
+_FURNITURE_TAGS = ("nav", "aside", "footer")
+_FURNITURE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search"})
+_FURNITURE_CLASS = re.compile(
+    r"\b(cookie|consent|breadcrumbs?|site-(nav|header|footer|name|tools)|sidebar|skip-link|"
+    r"share|print-tools)\b",
+    re.IGNORECASE,
+)
+
+
+def _content_root(soup: BeautifulSoup) -> Tag:
+    """The page's main content, without its furniture: <main> or <article> when the page
+    marks one, else the body with its navigation, sidebars and footers taken out."""
+    from bs4.element import Tag
+
+    found = soup.find("main") or soup.find("article") or soup.body
+    root: Tag = found if isinstance(found, Tag) else soup
+    doomed = [tag for tag in root.find_all(_FURNITURE_TAGS) if isinstance(tag, Tag)]
+    if root is soup.body or root is soup:
+        doomed += [tag for tag in root.find_all("header", recursive=False) if isinstance(tag, Tag)]
+    for tag in root.find_all(True):
+        if not isinstance(tag, Tag) or tag.attrs is None:
+            continue
+        role = str(tag.get("role") or "").lower()
+        classes: object = tag.get("class") or []
+        listed = classes if isinstance(classes, list) else [str(classes)]
+        names = " ".join([*map(str, listed), str(tag.get("id") or "")])
+        if role in _FURNITURE_ROLES or _FURNITURE_CLASS.search(names):
+            doomed.append(tag)
+    for tag in doomed:
+        if not tag.decomposed:
+            tag.decompose()
+    return root
+
+
 def _load_html(data: bytes, name: str) -> LoadedText:
     from bs4 import BeautifulSoup
     from bs4.element import Tag
@@ -514,7 +554,7 @@ def _load_html(data: bytes, name: str) -> LoadedText:
     for tag in soup(["script", "style", "noscript", "template", "head", "iframe", "object"]):
         tag.decompose()
     builder = _TextBuilder()
-    root = soup.body or soup
+    root = _content_root(soup)
     for element in root.find_all(_BLOCK_TAGS):
         if not isinstance(element, Tag) or element.find(_BLOCK_TAGS) is not None:
             continue

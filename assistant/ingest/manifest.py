@@ -9,7 +9,10 @@ at all is one BadInputError naming it relative to the corpus.
 
 from __future__ import annotations
 
+import datetime as dt
+import fnmatch
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -18,6 +21,7 @@ import yaml
 from pydantic import ValidationError
 
 from assistant.errors import BadInputError
+from assistant.ingest.inference import read_metadata
 from assistant.ingest.loaders import (
     SUPPORTED_SUFFIXES,
     display_name,
@@ -59,6 +63,8 @@ class Manifest:
     # Every source an entry names, used or not: none of them is ingested with guessed
     # metadata, so a typo in an entry never turns an expired document into one in force.
     listed: set[str] = field(default_factory=set)
+    # Paths under the corpus folder that are not documents (generator inputs, scripts).
+    ignore: list[str] = field(default_factory=list)
 
 
 class _Refused(ValueError):
@@ -77,12 +83,27 @@ def _source_of(path: Path, corpus_dir: Path) -> str:
         return path.resolve().relative_to(corpus_dir.resolve()).as_posix()
 
 
-def infer_meta(path: Path, corpus_dir: Path, text_sample: str = "") -> DocumentMeta:
-    first_line = next((x.strip() for x in text_sample.splitlines() if x.strip()), path.stem)
+def infer_meta(
+    path: Path,
+    corpus_dir: Path,
+    text_sample: str = "",
+    heading_hints: Mapping[int, int] | None = None,
+) -> DocumentMeta:
+    """Metadata for a file the manifest does not list, read from its text where it says it.
+    Never official: nothing vouches for a file nobody listed."""
+    read = read_metadata(text_sample, heading_hints)
     cjk = len(_CJK.findall(text_sample[:2000]))
     return DocumentMeta(
         id=_slug(path.stem),
-        title=first_line[:200],
+        title=(read.title or path.stem)[:200],
+        issuer=read.issuer,
+        doc_number=read.doc_number,
+        issued=read.issued,
+        region=read.region,
+        level=read.level,
+        effective=read.effective,
+        expires=read.expires,
+        status="expired" if read.expires and read.expires < dt.date.today() else "in_force",
         language="zh" if cjk > 20 else "en",
         source=_source_of(path, corpus_dir),
         official=False,
@@ -90,16 +111,18 @@ def infer_meta(path: Path, corpus_dir: Path, text_sample: str = "") -> DocumentM
     )
 
 
-def _document_files(corpus_dir: Path) -> list[Path]:
-    root = corpus_dir / "documents" if (corpus_dir / "documents").is_dir() else corpus_dir
+def _document_files(corpus_dir: Path, ignore: list[str]) -> list[Path]:
+    """Every file under the corpus folder but the manifest, READMEs, hidden files and what
+    the manifest's `ignore` names: each is ingested or reported, none passed over silently."""
     files = []
-    for path in sorted(root.rglob("*")):
-        if path.name.lower() in _SKIP_NAMES or path.name.startswith("."):
+    for path in sorted(corpus_dir.rglob("*")):
+        relative = path.relative_to(corpus_dir)
+        if path.name.lower() in _SKIP_NAMES or any(p.startswith(".") for p in relative.parts):
             continue
         # Links are listed whatever they point at, so that each one is reported.
         if not (path.is_file() or path.is_symlink()):
             continue
-        if root == corpus_dir and path.parent != corpus_dir and path.parent.name == "sources":
+        if is_ignored(relative.as_posix(), ignore):
             continue
         files.append(path)
     return files
@@ -264,12 +287,14 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
     return escape_controls(type(exc).__name__)
 
 
-def _entry_nodes(text: str) -> tuple[_ManifestLoader, list[yaml.Node]]:
+def _entry_nodes(text: str) -> tuple[_ManifestLoader, list[yaml.Node], list[str]]:
+    """The loader, the nodes of the `documents` entries, and the `ignore` patterns."""
     loader = _ManifestLoader(text)
+    ignore: list[str] = []
     try:
         root = loader.get_single_node()
         if root is None:
-            return loader, []
+            return loader, [], ignore
         _check_expansion(root)
         documents: yaml.Node | None = None
         if isinstance(root, yaml.MappingNode):
@@ -277,15 +302,37 @@ def _entry_nodes(text: str) -> tuple[_ManifestLoader, list[yaml.Node]]:
             for key, value in root.value:
                 if isinstance(key, yaml.ScalarNode) and key.value == "documents":
                     documents = value
+                elif isinstance(key, yaml.ScalarNode) and key.value == "ignore":
+                    ignore = _ignore_patterns(value)
     except yaml.YAMLError as exc:
         raise BadInputError(f"{MANIFEST_NAME}: not valid YAML ({_yaml_problem(exc)})") from None
     except RecursionError:
         raise BadInputError(f"{MANIFEST_NAME}: values nested too deep") from None
     if documents is None and isinstance(root, yaml.MappingNode):
-        return loader, []
+        return loader, [], ignore
     if not isinstance(documents, yaml.SequenceNode):
         raise BadInputError(f"{MANIFEST_NAME}: expected a mapping with a `documents` list")
-    return loader, list(documents.value)
+    return loader, list(documents.value), ignore
+
+
+def _ignore_patterns(node: yaml.Node) -> list[str]:
+    if not isinstance(node, yaml.SequenceNode) or not all(
+        isinstance(item, yaml.ScalarNode) for item in node.value
+    ):
+        raise BadInputError(f"{MANIFEST_NAME}: `ignore` must be a list of paths or patterns")
+    return [escape_controls(str(item.value)) for item in node.value if item.value]
+
+
+def is_ignored(source: str, patterns: list[str]) -> bool:
+    """Whether a corpus-relative path is one the manifest says is not a document: a
+    pattern ending in / names a folder, any other is matched against the whole path."""
+    for pattern in patterns:
+        if pattern.endswith("/"):
+            if source.startswith(pattern):
+                return True
+        elif fnmatch.fnmatchcase(source, pattern):
+            return True
+    return False
 
 
 def _plain_field(node: yaml.Node, name: str) -> str | None:
@@ -385,7 +432,7 @@ def read_manifest(corpus_dir: Path) -> Manifest:
         return Manifest()
     root = corpus_dir.resolve()
     text, warnings = _manifest_text(path, root)
-    loader, nodes = _entry_nodes(text)
+    loader, nodes, ignore = _entry_nodes(text)
     reader = _ManifestReader(loader, root)
     try:
         for number, node in enumerate(nodes, start=1):
@@ -394,6 +441,7 @@ def read_manifest(corpus_dir: Path) -> Manifest:
         loader.dispose()
     reader.check_supersedes()
     reader.manifest.warnings[:0] = warnings
+    reader.manifest.ignore = ignore
     return reader.manifest
 
 
@@ -427,7 +475,7 @@ def plan_corpus(corpus_dir: Path) -> CorpusPlan:
         plan.entries.append((path, meta))
         read_as[path] = meta.source
     ids = {m.id for _, m in plan.entries}
-    for path in _document_files(corpus_dir):
+    for path in _document_files(corpus_dir, manifest.ignore):
         source = path.relative_to(corpus_dir).as_posix()
         if source in manifest.listed:
             continue

@@ -161,3 +161,27 @@ def test_file_names_cannot_forge_report_lines(tmp_path: Path) -> None:
     assert any("x\\nwarning: forged.txt" in w for w in plan.warnings)
     # keys are the sources themselves (data); what is meant to be read is escaped
     assert all("\x1b" not in reason for reason in plan.unsupported.values())
+
+
+def test_every_file_under_the_corpus_is_ingested_or_reported_unless_ignored(
+    tmp_path: Path,
+) -> None:
+    corpus = _corpus(tmp_path, "ignore:\n  - sources/\n  - '*.py'\ndocuments:\n" + _entries("aa"))
+    (corpus / "loose.txt").write_text("补贴说明\n第一条 放在文件夹外的文件。\n", encoding="utf-8")
+    (corpus / "notes.xlsx").write_bytes(b"PK")
+    (corpus / "build.py").write_text("print('generator')\n", encoding="utf-8")
+    (corpus / "sources").mkdir()
+    (corpus / "sources" / "input.txt").write_text("generator input\n", encoding="utf-8")
+    (corpus / ".hidden").mkdir()
+    (corpus / ".hidden" / "x.txt").write_text("hidden\n", encoding="utf-8")
+    plan = plan_corpus(corpus)
+    ingested = {meta.source for _, meta in plan.entries}
+    assert ingested == {"documents/aa.txt", "documents/bb.txt", "documents/cc.txt", "loose.txt"}
+    assert "unsupported" in plan.unsupported["notes.xlsx"]
+    assert not {"build.py", "sources/input.txt", ".hidden/x.txt"} & set(plan.unsupported)
+
+
+def test_ignore_must_be_a_list_of_patterns(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path, "ignore: {a: 1}\ndocuments:\n" + _entries("aa"))
+    with pytest.raises(BadInputError, match="ignore"):
+        plan_corpus(corpus)
