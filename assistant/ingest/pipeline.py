@@ -211,7 +211,7 @@ class IndexBuilder:
                     continue
                 warnings.extend(loaded.warnings)
                 if not meta.in_manifest:
-                    inferred = infer_meta(path, corpus_dir, loaded.text)
+                    inferred = infer_meta(path, corpus_dir, loaded.text, loaded.heading_hints)
                     meta = inferred.model_copy(update={"id": meta.id})
                 document = Document(
                     meta, loaded.text, loaded.page_starts, loaded.content_hash, loaded.heading_hints
@@ -326,7 +326,9 @@ class IndexBuilder:
         batch = self.settings.embedding_batch_size
         parts = []
         for i in range(0, len(chunks), batch):
-            parts.append(self.embedder.embed([c.embed_text for c in chunks[i : i + batch]]))
+            parts.append(
+                self.embedder.embed_documents([c.embed_text for c in chunks[i : i + batch]])
+            )
             if progress:
                 progress("embed", min(i + batch, len(chunks)), len(chunks))
         return np.vstack(parts)

@@ -12,6 +12,8 @@ the keyword ranking's weight is turned down.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +25,7 @@ from assistant.search.store import IndexVersion, normalize_filters
 from assistant.types import Language, SearchHit
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
+QUERY_CACHE_SIZE = 2048
 _LATIN = re.compile(r"[A-Za-z]")
 
 
@@ -40,6 +43,8 @@ class HybridRetriever:
             raise ValueError("rrf_k must be positive")
         self.settings = settings
         self.embedder = embedder
+        self._query_vectors: OrderedDict[str, np.ndarray[Any, Any]] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     def search(
         self,
@@ -52,7 +57,7 @@ class HybridRetriever:
         if top_k <= 0:
             raise ValueError("top_k must be positive")
         pool = candidates or max(4 * top_k, 40)
-        query_vector = self.embedder.embed([query])[0]
+        query_vector = self._query_vector(query)
         query_language = detect_language(query)
         dense = self._dense(index, query_vector, query_language, pool, filters)
 
@@ -103,6 +108,23 @@ class HybridRetriever:
                 )
             )
         return hits
+
+    def _query_vector(self, query: str) -> np.ndarray[Any, Any]:
+        """The query's embedding, computed once: on a portal the same questions come back
+        (suggested questions, retries, a follow-up's scoped search), and the encoder is
+        most of the cost of a search."""
+        with self._cache_lock:
+            cached = self._query_vectors.get(query)
+            if cached is not None:
+                self._query_vectors.move_to_end(query)
+                return cached
+        vector: np.ndarray[Any, Any] = np.asarray(self.embedder.embed_queries([query])[0])
+        vector.setflags(write=False)  # shared between requests
+        with self._cache_lock:
+            self._query_vectors[query] = vector
+            while len(self._query_vectors) > QUERY_CACHE_SIZE:
+                self._query_vectors.popitem(last=False)
+        return vector
 
     def _dense(
         self,

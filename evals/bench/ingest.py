@@ -37,7 +37,7 @@ def main() -> None:
             ingest_rates.append(report.clauses / report.seconds)
             texts = [c.embed_text for c in service.index.chunks]
         started = time.perf_counter()
-        embedder.embed(texts)
+        embedder.embed_documents(texts)
         encode_rates.append(len(texts) / (time.perf_counter() - started))
 
     ingest, encode = statistics.median(ingest_rates), statistics.median(encode_rates)

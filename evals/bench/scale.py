@@ -146,7 +146,7 @@ def main() -> None:
             report = service.ingest(root / "corpus")
             sample = [c.embed_text for c in service.index.chunks[:2000]]
             started = time.perf_counter()
-            embedder.embed(sample)
+            embedder.embed_documents(sample)
             encode_rate = len(sample) / (time.perf_counter() - started)
             service.ask(questions[0])
             latencies = []

@@ -48,3 +48,22 @@ def test_same_language_questions_still_use_keywords(service: PolicyService) -> N
 def test_retriever_validates_its_arguments(service: PolicyService) -> None:
     with pytest.raises(ValueError):
         service.retriever.search(service.index, "补贴", top_k=0)
+
+
+def test_a_repeated_question_is_embedded_once(service: PolicyService) -> None:
+    calls: list[list[str]] = []
+    embedder = service.retriever.embedder
+    real = embedder.embed_queries
+
+    def counting(texts: list[str]):  # type: ignore[no-untyped-def]
+        calls.append(list(texts))
+        return real(texts)
+
+    embedder.embed_queries = counting  # type: ignore[method-assign]
+    try:
+        first = service.search("一级能效冰箱每台补贴多少？ (cache check)", top_k=3)
+        again = service.search("一级能效冰箱每台补贴多少？ (cache check)", top_k=3)
+    finally:
+        del embedder.embed_queries  # type: ignore[method-assign]
+    assert calls == [["一级能效冰箱每台补贴多少？ (cache check)"]]
+    assert [h.chunk.clause_id for h in first] == [h.chunk.clause_id for h in again]
