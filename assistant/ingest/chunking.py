@@ -132,6 +132,18 @@ def _label(text: str, marker: Marker | None) -> str:
     return head + glue + _shorten(rest, 60 if is_title_like(rest) else 26)
 
 
+_SOFT_BREAK = re.compile(r"[，,、：:）)]|\s")
+
+
+def _soft_cut(text: str, start: int, limit: int) -> int:
+    """Where to cut text[start:] at or before `limit`: after the last comma, colon or space
+    in the second half of the window, else at the limit itself."""
+    window = text[start:limit]
+    breaks = [m.end() for m in _SOFT_BREAK.finditer(window)]
+    usable = [b for b in breaks if b >= len(window) // 2]
+    return start + (usable[-1] if usable else len(window))
+
+
 def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentences (and lines) of text[start:end] as spans, without surrounding whitespace."""
     spans: list[tuple[int, int]] = []
@@ -174,7 +186,6 @@ class ClauseChunker:
         root.labels = [document.meta.display_title]
         stack: list[_Node] = [root]
         nodes: list[_Node] = []
-        absorbing_list = False
 
         def open_node(
             rank: float,
@@ -221,28 +232,25 @@ class ClauseChunker:
             next_marker = find_marker(nxt.text) if nxt else None
 
             if seg.start in document.heading_hints:
-                absorbing_list = False
                 level = document.heading_hints[seg.start]
                 open_node(0.1 * level, seg, "heading", marker, False, _label(seg.text, marker))
                 continue
 
             if marker is not None and marker.kind == "bullet":
-                if absorbing_list and current.accepts_body:
-                    current.end = seg.end
-                    current.has_body = True
-                    continue
-                previous_text = segments[i - 1].text if i > 0 else ""
-                after_lead_in = i > 0 and previous_text.endswith((":", "："))
-                next_is_bullet = next_marker is not None and next_marker.kind == "bullet"
-                if after_lead_in and next_is_bullet and current.kind != "root":
-                    # "... the following initiatives:" followed by a plain list: the list is
-                    # part of the lead-in's clause.
-                    absorbing_list = True
-                    current.end = seg.end
-                    current.has_body = True
-                    continue
+                # Each item of a list is a clause of its own, even after a lead-in ("… the
+                # following initiatives:"): packed together, one vector would blur several
+                # measures, and a quote could not point at the one asked about.
                 rest = seg.text[len(marker.text) :]
-                titled = is_title_like(rest) and nxt is not None and next_marker is None
+                # A titled item heads the lines under it; the last item of a plain list (its
+                # previous line an item too) does not take the paragraph after the list.
+                previous_marker = find_marker(segments[i - 1].text) if i > 0 else None
+                in_plain_list = previous_marker is not None and previous_marker.kind == "bullet"
+                titled = (
+                    is_title_like(rest)
+                    and nxt is not None
+                    and next_marker is None
+                    and not in_plain_list
+                )
                 node = open_node(
                     marker.rank, seg, "bullet", marker, not titled, _label(seg.text, marker)
                 )
@@ -250,7 +258,6 @@ class ClauseChunker:
                 continue
 
             if marker is not None:
-                absorbing_list = False
                 rest = seg.text[len(marker.text) :]
                 content = bool(rest.strip()) and not is_heading_like(rest)
                 open_node(marker.rank, seg, "marker", marker, content, _label(seg.text, marker))
@@ -258,12 +265,10 @@ class ClauseChunker:
 
             is_title = title_like_at(i) and not title_like_at(i - 1) and not title_like_at(i + 1)
             if is_title and nxt is not None:
-                absorbing_list = False
                 open_node(TITLE_RANK, seg, "title", None, False, _label(seg.text, None))
                 continue
 
             # A body line.
-            absorbing_list = False
             target = current
             if not target.accepts_body:
                 while target is not root and not target.accepts_body:
@@ -321,12 +326,16 @@ class ClauseChunker:
         if end - start <= self.max_chars:
             return [(start, end)]
         sentences = sentence_spans(text, start, end)
-        # A single sentence longer than the limit is cut at the limit rather than dropped.
+        # A single sentence longer than the limit is cut rather than dropped: at the last
+        # comma or space before the limit, so no word is split in two.
         pieces: list[tuple[int, int]] = []
         for s, e in sentences:
             while e - s > self.max_chars:
-                pieces.append((s, s + self.max_chars))
-                s += self.max_chars
+                cut = _soft_cut(text, s, s + self.max_chars)
+                pieces.append((s, cut))
+                s = cut
+                while s < e and text[s].isspace():
+                    s += 1
             pieces.append((s, e))
 
         def extend(first: int) -> int:

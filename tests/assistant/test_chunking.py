@@ -176,3 +176,16 @@ def test_any_text_gives_exact_spans_and_unique_ids(lines: list[str], max_chars: 
         if line.endswith("。") and find_marker(line) is None and any(ch.isalnum() for ch in line):
             # a sentence of body text is never dropped
             assert any(a <= start and start + len(line) <= b for a, b in spans), line
+
+
+def test_a_sentence_longer_than_the_limit_is_cut_between_words() -> None:
+    words = " ".join(f"warehousing{i}" for i in range(40))
+    document = make_document(f"Article 1 Support\n{words} end.\n", language="en")
+    chunks = ClauseChunker(max_chars=120, overlap_sentences=0).chunk(document)
+    assert len(chunks) > 1
+    for chunk in chunks:
+        assert document.text[chunk.start : chunk.end] == chunk.text
+        for word in chunk.text.split():
+            assert word in {"Article", "1", "Support", "end."} or (
+                word.startswith("warehousing") and word[len("warehousing") :].isdigit()
+            ), word
