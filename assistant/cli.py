@@ -402,16 +402,50 @@ def evaluate(
         typer.Option("--per-kind", help="Only the first N questions of each kind (a fast subset)."),
     ] = None,
     thresholds: Annotated[
-        Path | None, typer.Option(help="Fail if policyqa falls below the floors in this JSON file.")
+        Path | None,
+        typer.Option(
+            help="Fail if policyqa falls below the floors in this JSON file (golden test split)."
+        ),
     ] = None,
     baselines: Annotated[
         bool, typer.Option(help="Also run the naive LangChain and keyword-only baselines.")
     ] = True,
+    protocol: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--protocol",
+            help="Only these (repeatable): test, leave_one_document_out, new_documents. The "
+            "test split always runs: its dev half tunes the constants.",
+        ),
+    ] = None,
+    new_documents: Annotated[
+        Path | None,
+        typer.Option(
+            help="Documents not in the corpus, with questions.jsonl (default evals/new_documents)."
+        ),
+    ] = None,
 ) -> None:
-    """Run the golden set through policyqa and print the metrics."""
-    from evals.cli import run_from_cli
+    """Score policyqa and the baselines on the test split (constants tuned on dev), leaving
+    each document out, and on documents the corpus does not hold."""
+    from evals.cli import PROTOCOLS, run_from_cli
+    from evals.dataset import NEW_DOCUMENTS_DIR
 
-    code = run_from_cli(_service(), dataset, mode, out, per_kind, thresholds, baselines)
+    unknown = set(protocol or ()) - set(PROTOCOLS)
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown protocol {sorted(unknown)}; choose from {', '.join(PROTOCOLS)}"
+        )
+    code = run_from_cli(
+        _service(),
+        dataset,
+        mode,
+        out,
+        per_kind,
+        thresholds,
+        baselines,
+        protocols=protocol or PROTOCOLS,
+        new_documents_dir=new_documents or NEW_DOCUMENTS_DIR,
+    )
     raise typer.Exit(code)
 
 

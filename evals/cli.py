@@ -1,21 +1,41 @@
-"""The `policyqa eval` command's body: build the systems, run, print, check floors."""
+"""The `policyqa eval` command's body: run every protocol, print the table, check floors."""
 
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Collection, Sequence
 from pathlib import Path
+from typing import Any
 
-from assistant.search.embedding import LangChainEmbeddings
 from assistant.service import PolicyService
-from evals.baselines import KeywordSystem, NaiveLangChainSystem
-from evals.dataset import DEFAULT_DATASET, load_questions, stratified_subset
-from evals.run import markdown, run_eval
-from evals.systems import PolicyQASystem, System
+from evals.calibrate import Constants
+from evals.dataset import NEW_DOCUMENTS_DIR, Question, load_bundled_questions, load_questions
+from evals.protocols import (
+    Harness,
+    ProtocolResult,
+    evaluate_test_split,
+    leave_one_document_out,
+    new_documents,
+)
+from evals.run import Scored, table, write
+
+PROTOCOLS = ("test", "leave_one_document_out", "new_documents")
+FLOOR_METRICS = (
+    "recall@5",
+    "recall@2000chars",
+    "refusal_accuracy",
+    "false_refusal_rate",
+    "verbatim_rate",
+    "wording_accuracy",
+)
 
 
 def check_floors(summary: dict[str, object], floors_path: Path) -> list[str]:
+    """policyqa's metrics on the golden set's test questions against the floors."""
     floors = json.loads(floors_path.read_text(encoding="utf-8"))
-    measured = summary["systems"]["policyqa"]  # type: ignore[index]
+    scope = summary.get("floor_check", summary)
+    measured = scope["systems"]["policyqa"]  # type: ignore[index]
     failures = []
     for metric, floor in floors.items():
         value = measured.get(metric)
@@ -32,25 +52,147 @@ def run_from_cli(
     per_kind: int | None,
     thresholds: Path | None,
     baselines: bool = True,
+    *,
+    protocols: Collection[str] = PROTOCOLS,
+    new_documents_dir: Path = NEW_DOCUMENTS_DIR,
 ) -> int:
-    questions = load_questions(dataset or DEFAULT_DATASET)
-    if per_kind:
-        questions = stratified_subset(questions, per_kind)
-    systems: list[System] = [PolicyQASystem(service, "extractive")]
-    if mode == "generative":
-        systems.append(PolicyQASystem(service, "generative"))
-    if baselines:
-        systems += [
-            NaiveLangChainSystem(service.index, LangChainEmbeddings(service.embedder)),
-            KeywordSystem(service.index),
-        ]
-    texts = {doc_id: d.text for doc_id, d in service.index.documents.items()}
-    summary = run_eval(questions, systems, texts, out)
-    print(markdown(summary))
-    print(f"wrote {out}/report.jsonl, summary.json, summary.md")
+    questions = load_questions(dataset) if dataset else load_bundled_questions()
+    summary, report = evaluate(
+        Harness.of(service),
+        questions,
+        generative=mode == "generative",
+        baselines=baselines,
+        per_kind=per_kind,
+        protocols=protocols,
+        new_documents_dir=new_documents_dir,
+    )
+    write(out, summary, report)
+    print(table(summary["protocols"]))
+    print("\n".join(f"- {note}" for note in summary["notes"]))
+    print(f"\nwrote {out}/report.jsonl, summary.json, summary.md, metrics.png")
     if thresholds:
         failures = check_floors(summary, thresholds)
         for failure in failures:
-            print(f"REGRESSION: {failure}")
+            print(f"REGRESSION ({summary['floor_check']['questions']}): {failure}")
         return 1 if failures else 0
     return 0
+
+
+def evaluate(
+    harness: Harness,
+    questions: Sequence[Question],
+    *,
+    generative: bool = False,
+    baselines: bool = True,
+    per_kind: int | None = None,
+    protocols: Collection[str] = PROTOCOLS,
+    new_documents_dir: Path = NEW_DOCUMENTS_DIR,
+    corpus_dir: Path | None = None,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Every protocol asked for (the test split always: it tunes the constants the new
+    documents are scored with): the summary and the per-question report."""
+    unknown = set(protocols) - set(PROTOCOLS)
+    if unknown:
+        raise ValueError(f"unknown protocols {sorted(unknown)}; choose from {PROTOCOLS}")
+    started = time.perf_counter()
+    results: dict[str, ProtocolResult] = {}
+    results["test"], calibration = evaluate_test_split(
+        harness, questions, baselines=baselines, generative=generative, per_kind=per_kind
+    )
+    if "leave_one_document_out" in protocols:
+        results["leave_one_document_out"] = leave_one_document_out(
+            harness, questions, baselines=baselines, per_kind=per_kind
+        )
+    if "new_documents" in protocols:
+        found = new_documents(
+            harness,
+            new_documents_dir,
+            calibration.constants,
+            corpus_dir=corpus_dir,
+            baselines=baselines,
+            per_kind=per_kind,
+        )
+        if found is not None:
+            results["new_documents"] = found
+    summary = build_summary(results, Constants.of(harness.settings))
+    summary["seconds"] = round(time.perf_counter() - started, 1)
+    report = Scored()
+    for result in results.values():
+        report.extend(result.scored)
+    return summary, report.report
+
+
+def build_summary(results: dict[str, ProtocolResult], shipped: Constants) -> dict[str, Any]:
+    protocols = {name: result.summary() for name, result in results.items()}
+    test = protocols["test"]
+    return {
+        "systems": test["systems"],
+        "by_kind": test["by_kind"],
+        "floor_check": test["floor_check"],
+        "protocols": protocols,
+        "shipped_constants": shipped.__dict__,
+        "notes": notes(protocols, shipped, test["floor_check"]),
+    }
+
+
+def notes(protocols: dict[str, Any], shipped: Constants, floor_check: dict[str, Any]) -> list[str]:
+    """What each column scored, with which constants, and how long it took."""
+    test = protocols["test"]
+    ours = floor_check["systems"]["policyqa"]
+    dev = Constants(**test["constants"])
+    lines = [
+        f"test split: {test['systems']['policyqa']['questions']} questions scored; constants "
+        f"tuned on the {test['dev_questions']} dev questions: {dev.describe()} "
+        f"(shipped defaults: {shipped.describe()}); {test['seconds']} s",
+    ]
+    if test["unrecorded"]:
+        lines.append(
+            f"{len(test['unrecorded'])} questions are not recorded in "
+            "evals/datasets/splits.json; their split was computed. Record it with "
+            "`python -m evals.splits --write`"
+        )
+    lines.append(
+        f"floors checked on {floor_check['questions']} ({ours['questions']} questions): "
+        + ", ".join(f"{metric} {ours[metric]}" for metric in FLOOR_METRICS)
+    )
+    loo = protocols.get("leave_one_document_out")
+    if loo:
+        values = sorted({c["cross_language_bonus"] for c in _fold_constants(loo)})
+        lines.append(
+            f"leave one document out: {len(loo['by_document'])} documents, "
+            f"{loo['systems']['policyqa']['questions']} held-out rows pooled; bonus per "
+            f"document {', '.join(f'{v:.2f}' for v in values)}; {loo['seconds']} s"
+        )
+    new = protocols.get("new_documents")
+    if new:
+        lines.append(
+            f"new documents: {', '.join(new['documents']) or 'none indexed'} indexed with "
+            f"the bundled corpus, metadata read from their text; "
+            f"{new['systems']['policyqa']['questions']} questions; dev constants; "
+            f"{new['seconds']} s"
+        )
+        fields = [ok for document in new["metadata"].values() for ok in document.values()]
+        if fields:
+            lines.append(
+                f"new documents' metadata read from their text as expected: "
+                f"{sum(fields)} of {len(fields)} fields (per field in summary.json)"
+            )
+        if new["failed"]:
+            lines.append(f"new documents that failed to ingest: {new['failed']}")
+        missing = new["unknown_clauses"]
+        if missing:
+            lines.append(
+                f"{len(missing)} expected clauses are not in the new index (listed in "
+                f"summary.json), for example {', '.join(missing[:3])}"
+            )
+    counts = [
+        f"{name} {p['systems']['policyqa']['cross_language_questions']} cross-language, "
+        f"{p['systems']['policyqa']['notice_questions']} about the Notice"
+        for name, p in protocols.items()
+    ]
+    lines.append("questions in the subset rows: " + "; ".join(counts))
+    return lines
+
+
+def _fold_constants(loo: dict[str, Any]) -> list[dict[str, float]]:
+    return [fold["constants"] for fold in loo["by_document"].values()]

@@ -1,13 +1,25 @@
-"""The golden question set: loading and the fields the runner relies on."""
+"""The question sets: the golden set, the Notice set when present, and their fields.
+
+Every set shares one row format (see `Question`); a row may carry more fields (a wording
+check's passage, an eligibility profile, evidence quotes), kept in `extra`.
+"""
 
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-DEFAULT_DATASET = Path(__file__).parent / "datasets" / "golden.jsonl"
+DATASETS_DIR = Path(__file__).parent / "datasets"
+DEFAULT_DATASET = DATASETS_DIR / "golden.jsonl"
+NOTICE_DATASET = DATASETS_DIR / "notice.jsonl"
+# Documents that are not in the bundled corpus, with questions about them: they show how
+# the system does on text nothing was tuned on.
+NEW_DOCUMENTS_DIR = Path(__file__).parent / "new_documents"
+NOTICE_DOC_ID = "notice-2022-industrial-economy"
 KINDS = (
     "factual",
     "eligibility",
@@ -16,6 +28,15 @@ KINDS = (
     "cross_language",
     "comparison",
     "unanswerable",
+)
+_CORE_FIELDS = (
+    "id",
+    "question",
+    "language",
+    "kind",
+    "expected_clauses",
+    "key_phrases",
+    "answerable",
 )
 
 
@@ -29,6 +50,16 @@ class Question:
     key_phrases: list[str]
     answerable: bool
     extra: dict[str, Any] = field(default_factory=dict)
+    source: str = ""  # the file the row came from, which names its entry in splits.json
+
+    @property
+    def documents(self) -> list[str]:
+        """The documents the expected clauses are in, sorted."""
+        return sorted({clause.split(":", 1)[0] for clause in self.expected_clauses})
+
+    @property
+    def about_notice(self) -> bool:
+        return NOTICE_DOC_ID in self.documents
 
 
 def load_questions(path: Path = DEFAULT_DATASET) -> list[Question]:
@@ -38,23 +69,24 @@ def load_questions(path: Path = DEFAULT_DATASET) -> list[Question]:
             if not line.strip():
                 continue
             row = json.loads(line)
-            core = {
-                k: row.pop(k)
-                for k in (
-                    "id",
-                    "question",
-                    "language",
-                    "kind",
-                    "expected_clauses",
-                    "key_phrases",
-                    "answerable",
-                )
-            }
-            questions.append(Question(**core, extra=row))
+            core = {k: row.pop(k) for k in _CORE_FIELDS}
+            questions.append(Question(**core, extra=row, source=path.name))
     return questions
 
 
-def stratified_subset(questions: list[Question], per_kind: int) -> list[Question]:
+def load_bundled_questions(paths: Sequence[Path] | None = None) -> list[Question]:
+    """The golden set, and the Notice set when it exists: the questions about the bundled
+    corpus. Ids must be unique across the sets, since the split is recorded by id."""
+    if paths is None:
+        paths = [p for p in (DEFAULT_DATASET, NOTICE_DATASET) if p.exists()]
+    questions = [q for path in paths for q in load_questions(path)]
+    repeated = sorted(i for i, n in Counter(q.id for q in questions).items() if n > 1)
+    if repeated:
+        raise ValueError(f"question ids repeated across {[p.name for p in paths]}: {repeated}")
+    return questions
+
+
+def stratified_subset(questions: Sequence[Question], per_kind: int) -> list[Question]:
     """The first `per_kind` questions of each kind: a fast, stable sample for CI."""
     counts: dict[str, int] = {}
     subset = []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 _PART = re.compile(r"_p\d+$")
 
@@ -66,6 +66,12 @@ def ndcg_at_k_units(expected: Sequence[str], ranked: Sequence[Sequence[str]], k:
     dcg = sum(g / math.log2(i + 2) for i, g in enumerate(gains))
     ideal = sum(1.0 / math.log2(i + 2) for i in range(min(len(wanted), k)))
     return dcg / ideal
+
+
+def first_unit_hit(expected: Sequence[str], ranked: Sequence[Sequence[str]]) -> float:
+    """1 when the first retrieved unit covers an expected clause."""
+    groups = groups_of(ranked)
+    return 1.0 if groups and groups[0] & set(_bases(expected)) else 0.0
 
 
 def recall_within_chars(
@@ -127,7 +133,7 @@ def false_refusal(answerable: bool, answered: bool) -> float:
     return 1.0 if (answerable and not answered) else 0.0
 
 
-def verbatim_rate(quotes: Sequence[tuple[str, str, int, int]], texts: dict[str, str]) -> float:
+def verbatim_rate(quotes: Sequence[tuple[str, str, int, int]], texts: Mapping[str, str]) -> float:
     """Share of (doc_id, quote, start, end) whose quote is exactly text[start:end]."""
     if not quotes:
         return 1.0

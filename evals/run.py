@@ -1,20 +1,23 @@
-"""`policyqa eval`: run a question set through each system and report the metrics.
+"""Scoring question sets through each system, and the reports.
 
-Writes to --out: `report.jsonl` (one line per question and system), `summary.json`
-(`{"systems": {NAME: {metric: value}}, "by_kind": ...}`), and `summary.md`.
+`policyqa eval` writes to --out: `report.jsonl` (one line per protocol, question and
+system), `summary.json`, `summary.md` and `metrics.png`. In summary.json, `systems` and
+`by_kind` are the test split (what the floors in thresholds.json check); `protocols` holds
+every protocol (`test`, `leave_one_document_out`, `new_documents`) with the constants each
+used.
 """
 
 from __future__ import annotations
 
 import json
 import statistics
-from collections.abc import Sequence
-from dataclasses import asdict
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from evals import metrics as m
-from evals.dataset import KINDS, Question
+from evals.dataset import KINDS, NOTICE_DOC_ID, Question
 from evals.systems import System, SystemResult
 
 METRICS = (
@@ -29,15 +32,41 @@ METRICS = (
     "false_refusal_rate",
     "verbatim_rate",
     "key_phrase_coverage",
+    "cross_language_recall@5",
+    "notice_first",
+    "wording_accuracy",
     "latency_p50_ms",
     "latency_p95_ms",
 )
+# The rows of the table that sets the protocols side by side.
+TABLE_ROWS = (
+    ("questions scored", "questions"),
+    ("right clause first (recall@1)", "recall@1"),
+    ("in the top five (recall@5)", "recall@5"),
+    ("cross-language in the top five", "cross_language_recall@5"),
+    ("false refusals (answerable refused)", "false_refusal_rate"),
+    ("unanswerable refused", "refusal_accuracy"),
+    ("Notice clause first (questions about the Notice)", "notice_first"),
+    ("verbatim quotes", "verbatim_rate"),
+    ("key-phrase coverage", "key_phrase_coverage"),
+)
+PROTOCOL_TITLES = {
+    "test": "test split",
+    "leave_one_document_out": "leave one document out",
+    "new_documents": "new documents",
+}
+SYSTEM_TITLES = {
+    "policyqa": "policyqa",
+    "policyqa-generative": "policyqa (generative)",
+    "naive-langchain": "LangChain",
+    "keyword-bm25": "BM25",
+}
 
 
 def score_question(
-    question: Question, result: SystemResult, texts: dict[str, str]
+    question: Question, result: SystemResult, texts: Mapping[str, str]
 ) -> dict[str, Any]:
-    row: dict[str, Any] = {"id": question.id, "kind": question.kind}
+    row: dict[str, Any] = {"id": question.id, "kind": question.kind, "source": question.source}
     if question.answerable:
         expected = question.expected_clauses
         row.update(
@@ -55,6 +84,11 @@ def score_question(
                 "key_phrase_coverage": m.key_phrase_coverage(question.key_phrases, result.answer),
             }
         )
+        if question.kind == "cross_language":
+            row["cross_language_recall@5"] = row["recall@5"]
+        if question.about_notice:
+            notice = [c for c in expected if c.split(":", 1)[0] == NOTICE_DOC_ID]
+            row["notice_first"] = m.first_unit_hit(notice, result.ranked)
     else:
         row["refusal_correct"] = m.refusal_correct(False, result.answered)
     if result.eligible is not None:
@@ -87,6 +121,10 @@ def aggregate(rows: Sequence[dict[str, Any]]) -> dict[str, float | None]:
         "false_refusal_rate": mean("false_refusal"),
         "verbatim_rate": min((r["verbatim_rate"] for r in quotes_rows), default=1.0),
         "key_phrase_coverage": mean("key_phrase_coverage"),
+        "cross_language_recall@5": mean("cross_language_recall@5"),
+        "cross_language_questions": sum(1 for r in rows if "cross_language_recall@5" in r),
+        "notice_first": mean("notice_first"),
+        "notice_questions": sum(1 for r in rows if "notice_first" in r),
         "eligibility_precision": mean("eligibility_precision"),
         "eligibility_recall": mean("eligibility_recall"),
         "wording_accuracy": mean("wording_correct"),
@@ -95,51 +133,79 @@ def aggregate(rows: Sequence[dict[str, Any]]) -> dict[str, float | None]:
     }
 
 
+@dataclass
+class Scored:
+    """Per-question rows by system, and the report lines that go with them."""
+
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    report: list[dict[str, Any]] = field(default_factory=list)
+
+    def extend(self, other: Scored) -> None:
+        for name, rows in other.rows.items():
+            self.rows.setdefault(name, []).extend(rows)
+        self.report.extend(other.report)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "systems": {name: aggregate(rows) for name, rows in self.rows.items()},
+            "by_kind": {
+                name: {
+                    kind: aggregate([r for r in rows if r["kind"] == kind])
+                    for kind in KINDS
+                    if any(r["kind"] == kind for r in rows)
+                }
+                for name, rows in self.rows.items()
+            },
+        }
+
+
+def score(
+    questions: Sequence[Question],
+    systems: Sequence[System],
+    texts: Mapping[str, str],
+    tags: Mapping[str, Any] | None = None,
+) -> Scored:
+    """Every question through every system; `tags` (a protocol, a fold) go on every row."""
+    scored = Scored()
+    for system in systems:
+        rows = scored.rows.setdefault(system.name, [])
+        for question in questions:
+            result = system.run(question.question, question)
+            row = {**(tags or {}), **score_question(question, result, texts)}
+            rows.append(row)
+            scored.report.append(
+                {
+                    "system": system.name,
+                    **row,
+                    "question": question.question,
+                    "expected": question.expected_clauses,
+                    "result": asdict(result),
+                }
+            )
+    return scored
+
+
 def run_eval(
     questions: Sequence[Question],
     systems: Sequence[System],
-    texts: dict[str, str],
+    texts: Mapping[str, str],
     out: Path | None = None,
 ) -> dict[str, Any]:
-    rows_by_system: dict[str, list[dict[str, Any]]] = {}
-    report_lines: list[str] = []
-    for system in systems:
-        rows = []
-        for question in questions:
-            result = system.run(question.question, question)
-            row = score_question(question, result, texts)
-            rows.append(row)
-            report_lines.append(
-                json.dumps(
-                    {
-                        "system": system.name,
-                        **row,
-                        "question": question.question,
-                        "expected": question.expected_clauses,
-                        "result": asdict(result),
-                    },
-                    ensure_ascii=False,
-                )
-            )
-        rows_by_system[system.name] = rows
-    summary: dict[str, Any] = {
-        "systems": {name: aggregate(rows) for name, rows in rows_by_system.items()},
-        "by_kind": {
-            name: {
-                kind: aggregate([r for r in rows if r["kind"] == kind])
-                for kind in KINDS
-                if any(r["kind"] == kind for r in rows)
-            }
-            for name, rows in rows_by_system.items()
-        },
-    }
+    """One question set through the systems: its summary, written to `out` if given."""
+    scored = score(questions, systems, texts)
+    summary = scored.summary()
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "report.jsonl").write_text("\n".join(report_lines) + "\n", encoding="utf-8")
-        (out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
-        (out / "summary.md").write_text(markdown(summary), encoding="utf-8")
-        chart(summary, out / "metrics.png")
+        write(out, summary, scored.report)
     return summary
+
+
+def write(out: Path, summary: dict[str, Any], report: Sequence[dict[str, Any]]) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    lines = [json.dumps(line, ensure_ascii=False) for line in report]
+    (out / "report.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    (out / "summary.md").write_text(markdown(summary), encoding="utf-8")
+    chart(summary, out / "metrics.png")
 
 
 def _fmt(value: Any) -> str:
@@ -150,34 +216,85 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def markdown(summary: dict[str, Any]) -> str:
-    systems = list(summary["systems"])
-    lines = ["| metric | " + " | ".join(systems) + " |", "|---" * (len(systems) + 1) + "|"]
+def table(protocols: Mapping[str, Mapping[str, Any]]) -> str:
+    """The protocols side by side: a column per protocol and system."""
+    columns = [
+        (protocol, system)
+        for protocol, results in protocols.items()
+        for system in results["systems"]
+    ]
+    header = [f"{PROTOCOL_TITLES.get(p, p)}: {SYSTEM_TITLES.get(s, s)}" for p, s in columns]
+    lines = ["| | " + " | ".join(header) + " |", "|---" * (len(columns) + 1) + "|"]
+    for label, metric in TABLE_ROWS:
+        cells = [_fmt(protocols[p]["systems"][s].get(metric)) for p, s in columns]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def metric_table(systems: Mapping[str, Mapping[str, Any]]) -> str:
+    names = list(systems)
+    lines = ["| metric | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
     for metric in ("questions", *METRICS):
+        cells = [_fmt(systems[s].get(metric)) for s in names]
+        lines.append(f"| {metric} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def kind_table(by_kind: Mapping[str, Mapping[str, Any]]) -> str:
+    lines = [
+        "| kind | n | recall@5 | cited@5 | mrr | refusal acc. | false refusal | key phrases |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for kind, agg in by_kind.items():
         lines.append(
-            f"| {metric} | "
-            + " | ".join(_fmt(summary["systems"][s].get(metric)) for s in systems)
-            + " |"
+            f"| {kind} | {agg['questions']} | {_fmt(agg['recall@5'])} | "
+            f"{_fmt(agg['cited@5'])} | {_fmt(agg['mrr'])} | {_fmt(agg['refusal_accuracy'])} | "
+            f"{_fmt(agg['false_refusal_rate'])} | {_fmt(agg['key_phrase_coverage'])} |"
         )
-    for name in systems:
-        lines += [
-            "",
-            f"**{name}** by question kind",
-            "",
-            "| kind | n | recall@5 | cited@5 | mrr | refusal acc. | false refusal | key phrases |",
-            "|---|---|---|---|---|---|---|---|",
+    return "\n".join(lines)
+
+
+def markdown(summary: Mapping[str, Any]) -> str:
+    protocols = summary.get("protocols") or {"test": summary}
+    parts = [table(protocols)]
+    notes = summary.get("notes") or []
+    if notes:
+        parts.append("\n".join(f"- {note}" for note in notes))
+    floor_check = summary.get("floor_check")
+    if floor_check:
+        parts += [
+            f"## {floor_check['questions']} (the floors)",
+            metric_table(floor_check["systems"]),
         ]
-        for kind, agg in summary["by_kind"][name].items():
-            lines.append(
-                f"| {kind} | {agg['questions']} | {_fmt(agg['recall@5'])} | "
-                f"{_fmt(agg['cited@5'])} | {_fmt(agg['mrr'])} | {_fmt(agg['refusal_accuracy'])} | "
-                f"{_fmt(agg['false_refusal_rate'])} | {_fmt(agg['key_phrase_coverage'])} |"
-            )
-    return "\n".join(lines) + "\n"
+    for name, results in protocols.items():
+        parts += [f"## {PROTOCOL_TITLES.get(name, name)}", metric_table(results["systems"])]
+        for system, by_kind in (results.get("by_kind") or {}).items():
+            parts += [f"**{system}** by question kind", kind_table(by_kind)]
+        folds = results.get("by_document")
+        if folds:
+            parts.append(fold_table(folds))
+    return "\n\n".join(parts) + "\n"
 
 
-def chart(summary: dict[str, Any], path: Path) -> None:
-    """Main metrics by question kind, one bar per system."""
+def fold_table(folds: Mapping[str, Mapping[str, Any]]) -> str:
+    lines = [
+        "| held-out document | questions | bonus | thresholds | policyqa recall@5 | "
+        "false refusals | refused unanswerable |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for doc_id, fold in folds.items():
+        c, ours = fold["constants"], fold["systems"].get("policyqa", {})
+        lines.append(
+            f"| {doc_id} | {fold['held_out']} | {c['cross_language_bonus']:.2f} | "
+            f"{c['support_threshold']:.3f} / {c['cross_language_support_threshold']:.3f} | "
+            f"{_fmt(ours.get('recall@5'))} | {_fmt(ours.get('false_refusal_rate'))} | "
+            f"{_fmt(ours.get('refusal_accuracy'))} |"
+        )
+    return "\n".join(lines)
+
+
+def chart(summary: Mapping[str, Any], path: Path) -> None:
+    """Main metrics of the test split by question kind, one bar per system."""
     import matplotlib
 
     matplotlib.use("Agg")

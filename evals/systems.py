@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import numpy as np
+
+from assistant.answer.generative import Generator
+from assistant.config import Settings
+from assistant.search.embedding import Embedder, Vectors
+from assistant.search.store import IndexVersion
 from assistant.service import PolicyService
 from assistant.types import Mode
 from evals.dataset import Question
@@ -70,3 +77,69 @@ class PolicyQASystem:
                 for m in verdict.matches
             ]
         return result
+
+
+class SharedIndexService(PolicyService):
+    """The service with other settings over an index version already open.
+
+    Calibration and the leave-one-document-out evaluation try several sets of constants;
+    none of them changes what is indexed, so they all read one open version instead of
+    each opening (and holding) its own.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder,
+        index: IndexVersion,
+        generator: Generator | None = None,
+    ) -> None:
+        super().__init__(settings, embedder, generator)
+        self._shared = index
+
+    @property
+    def index(self) -> IndexVersion:
+        return self._shared
+
+
+class CachedEmbedder:
+    """The embedder, remembering the vectors of the texts it has seen.
+
+    The same questions are searched under every candidate constant, and the encoder is the
+    slowest step of a search. Used for calibration and the leave-out runs, never where
+    latency is measured.
+    """
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.inner = embedder
+        self._vectors: dict[tuple[str, str], Vectors] = {}
+
+    @property
+    def model_id(self) -> str:
+        return self.inner.model_id
+
+    @property
+    def dimension(self) -> int:
+        return self.inner.dimension
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        return self._cached("queries", self.inner.embed_queries, texts)
+
+    def embed_documents(self, texts: Sequence[str]) -> Vectors:
+        return self._cached("documents", self.inner.embed_documents, texts)
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        return self._cached("texts", self.inner.embed, texts)
+
+    def _cached(
+        self, side: str, encode: Callable[[Sequence[str]], Vectors], texts: Sequence[str]
+    ) -> Vectors:
+        # queries and documents may be encoded with different prompts, so they never share
+        missing = [t for t in dict.fromkeys(texts) if (side, t) not in self._vectors]
+        if missing:
+            for text, vector in zip(missing, encode(missing), strict=True):
+                self._vectors[(side, text)] = vector
+        if not texts:
+            return encode(texts)
+        stacked: Vectors = np.stack([self._vectors[(side, t)] for t in texts])
+        return stacked
