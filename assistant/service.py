@@ -265,10 +265,17 @@ class PolicyService:
         if not hits:
             hits = self.retriever.search(index, query, limit, filters)
         timings["retrieve_ms"] = _ms(retrieve_started)
+        covering: list[SearchHit] = []
         if not scoped_answer and not self.judge.supported(query, hits):
-            refusal = self._refusal(question, language, mode, hits, "unsupported", timings, started)
-            return refusal.model_copy(update={"standalone_question": standalone})
+            covering = self.judge.covering(query, hits)
+            if not covering:
+                refusal = self._refusal(
+                    question, language, mode, hits, "unsupported", timings, started
+                )
+                return refusal.model_copy(update={"standalone_question": standalone})
         cited = self._citable(query, hits, relaxed=scoped_answer)
+        if covering:  # answered on its words: the clauses that hold them lead
+            cited = covering + [h for h in cited if h not in covering]
 
         compose_started = time.perf_counter()
         documents = index.documents

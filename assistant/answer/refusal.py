@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.search.keyword import tokenize
 from assistant.search.retrieval import detect_language
 from assistant.types import SearchHit
 
@@ -166,6 +167,102 @@ def uncovered_places(question: str, covered: str | set[str]) -> set[str]:
     return {p for p in named if p.lower() not in lowered}
 
 
+# Words that ask rather than name: a clause need not contain them to answer.
+_QUESTION_WORDS = frozenset(
+    [
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "how",
+        "much",
+        "many",
+        "does",
+        "do",
+        "did",
+        "say",
+        "says",
+        "said",
+        "about",
+        "can",
+        "could",
+        "should",
+        "would",
+        "will",
+        "we",
+        "our",
+        "us",
+        "i",
+        "my",
+        "me",
+        "you",
+        "your",
+        "there",
+        "any",
+        "give",
+        "gives",
+        "given",
+        "get",
+        "got",
+        "apply",
+        "applies",
+        "available",
+        "offer",
+        "offers",
+        "provide",
+        "provides",
+        "kind",
+        "kinds",
+        "type",
+        "types",
+        "多少",
+        "什么",
+        "哪些",
+        "哪个",
+        "哪里",
+        "怎么",
+        "怎样",
+        "如何",
+        "是否",
+        "可以",
+        "能否",
+        "能",
+        "吗",
+        "呢",
+        "请问",
+        "我们",
+        "我",
+        "有",
+        "有没有",
+        "还有",
+        "给",
+        "给予",
+        "一下",
+        "规定",
+        "说",
+        "提到",
+    ]
+)
+# The share of a question's naming words a clause must hold for its words alone to carry
+# an answer, and the fewest such words: one shared word is a coincidence, not evidence.
+COVERAGE_THRESHOLD = 0.8
+MIN_COVERED_TERMS = 2
+
+
+def content_terms(text: str) -> set[str]:
+    return {t for t in tokenize(text) if t not in _QUESTION_WORDS and len(t) > 1}
+
+
+def coverage(question_terms: set[str], hit: SearchHit) -> float:
+    """The share of the question's naming words that the clause (with its heading path,
+    which carries its document's title and place) holds."""
+    if not question_terms:
+        return 0.0
+    held = content_terms(hit.chunk.embed_text)
+    return len(question_terms & held) / len(question_terms)
+
+
 @dataclass(frozen=True)
 class SupportJudge:
     """Decides whether the retrieved clauses support an answer.
@@ -198,6 +295,15 @@ class SupportJudge:
         language = detect_language(question)
         scored = [(self.calibrated(h, language), h.chunk.language != language) for h in hits]
         return max(scored, default=(0.0, False))
+
+    def covering(self, question: str, hits: list[SearchHit]) -> list[SearchHit]:
+        """Retrieved clauses that hold nearly every word the question names: lexical
+        evidence that supports an answer however low the encoder scores it (an English
+        keyword query about the English Notice, a phrase quoted from a clause)."""
+        terms = content_terms(question)
+        if len(terms) < MIN_COVERED_TERMS:
+            return []
+        return [h for h in hits if coverage(terms, h) >= COVERAGE_THRESHOLD]
 
     def supported(self, question: str, hits: list[SearchHit]) -> bool:
         support, cross = self.best(question, hits)
