@@ -66,10 +66,10 @@ def run_from_cli(
         protocols=protocols,
         new_documents_dir=new_documents_dir,
     )
-    write(out, summary, report)
+    written = write(out, summary, report)
     print(table(summary["protocols"]))
     print("\n".join(f"- {note}" for note in summary["notes"]))
-    print(f"\nwrote {out}/report.jsonl, summary.json, summary.md, metrics.png")
+    print(f"\nwrote {out}/{', '.join(written)}")
     if thresholds:
         failures = check_floors(summary, thresholds)
         for failure in failures:

@@ -199,13 +199,19 @@ def run_eval(
     return summary
 
 
-def write(out: Path, summary: dict[str, Any], report: Sequence[dict[str, Any]]) -> None:
+def write(out: Path, summary: dict[str, Any], report: Sequence[dict[str, Any]]) -> list[str]:
+    """Write the report files; the names written, or why one was not."""
     out.mkdir(parents=True, exist_ok=True)
     lines = [json.dumps(line, ensure_ascii=False) for line in report]
     (out / "report.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     (out / "summary.md").write_text(markdown(summary), encoding="utf-8")
-    chart(summary, out / "metrics.png")
+    written = ["report.jsonl", "summary.json", "summary.md"]
+    try:
+        chart(summary, out / "metrics.png")
+    except ModuleNotFoundError:  # the chart is a convenience; the numbers are all above
+        return [*written, "(no metrics.png: install matplotlib, e.g. pip install -e '.[charts]')"]
+    return [*written, "metrics.png"]
 
 
 def _fmt(value: Any) -> str:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
+
+import pytest
 
 from evals.cli import check_floors
 from evals.dataset import load_bundled_questions
@@ -13,7 +16,9 @@ from evals.splits import partition
 from tests.conftest import REPO
 
 
-def test_test_split_meets_the_recorded_floors(harness: Harness, tmp_path: Path) -> None:
+def test_test_split_meets_the_recorded_floors(
+    harness: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Constants tuned on dev, floors checked on the golden set's test questions."""
     questions = load_bundled_questions()
     result, _ = evaluate_test_split(harness, questions, latency=False)
@@ -32,6 +37,13 @@ def test_test_split_meets_the_recorded_floors(harness: Harness, tmp_path: Path) 
     assert ours["refusal_accuracy"] > naive["refusal_accuracy"]
     assert ours["recall@2000chars"] > naive["recall@2000chars"]
     assert check_floors(summary, REPO / "evals" / "thresholds.json") == []
+
+    # Without matplotlib (a plain install) the numbers are still written, and the chart's
+    # absence is explained.
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    plain = write(tmp_path / "plain", summary, result.scored.report)
+    assert "metrics.png" not in plain and any("install matplotlib" in w for w in plain)
+    assert (tmp_path / "plain" / "summary.md").read_text() == (tmp_path / "summary.md").read_text()
 
 
 def test_floors_catch_a_regression(tmp_path: Path) -> None:
