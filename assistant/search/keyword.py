@@ -138,6 +138,8 @@ class KeywordIndex:
     def build(cls, texts: Sequence[str]) -> KeywordIndex:
         import bm25s
 
+        # bm25s sets its own logger to DEBUG, which prints a line on every build.
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         retriever = bm25s.BM25()
         corpus = [tokenize(t) or ["\u2205"] for t in texts]
         if corpus:
