@@ -17,7 +17,7 @@ from assistant.config import Settings
 from assistant.errors import PolicyQAError
 from assistant.ingest.loaders import escape_controls
 from assistant.service import PolicyService
-from assistant.types import Answer, Profile
+from assistant.types import HEADING_SEPARATOR, Answer, Mode, Profile, within_document
 
 app = typer.Typer(
     help="Question answering over industrial-policy documents.",
@@ -157,7 +157,8 @@ def _print_answer(answer: Answer) -> None:
     for c in answer.citations:
         flags = "" if c.official else " [illustrative]"
         flags += "" if c.status == "in_force" else f" [{c.status}]"
-        typer.echo(f"[{c.n}] {c.doc_title} › {c.heading_path.split(' › ', 1)[-1]}{flags}")
+        where = within_document(c.heading_path)
+        typer.echo(f"[{c.n}] {c.doc_title}{HEADING_SEPARATOR}{where}{flags}")
         typer.echo(f"    {c.clause_id}, page {c.page}, chars {c.start}-{c.end}")
     typer.echo(f"\n[{answer.mode}; machine-generated from the cited text, check the sources]")
 
@@ -194,7 +195,9 @@ def ask(
         raise typer.Exit(2)
     service = _service()
     filters = _parse_filters(filter)
-    chosen: Any = mode
+    chosen: Mode | None = (
+        None if mode is None else ("generative" if mode == "generative" else "extractive")
+    )
     if batch is not None:
         handle = sys.stdin if batch == "-" else open(batch, encoding="utf-8")  # noqa: SIM115
         with handle:
@@ -279,7 +282,7 @@ def verify_wording(
     typer.echo(f"{verdict.verdict.upper()}: {verdict.explanation}")
     for match in verdict.matches:
         c = match.citation
-        typer.echo(f"[{c.n}] {c.doc_title} › {c.heading_path.split(' › ', 1)[-1]}")
+        typer.echo(f"[{c.n}] {c.doc_title}{HEADING_SEPARATOR}{within_document(c.heading_path)}")
         typer.echo(
             f"    {c.clause_id}, page {c.page}, chars {c.start}-{c.end}, "
             f"similarity {match.similarity:.2f}"

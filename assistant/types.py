@@ -15,6 +15,11 @@ Language = Literal["zh", "en"]
 HEADING_SEPARATOR = " › "
 
 
+def within_document(heading_path: str) -> str:
+    """A heading path without its first step, the document's title: where in the document."""
+    return heading_path.split(HEADING_SEPARATOR, 1)[-1]
+
+
 class DocumentMeta(BaseModel):
     """One document's manifest entry (or what could be inferred for a file without one)."""
 

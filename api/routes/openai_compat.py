@@ -26,11 +26,11 @@ from api.schemas import (
     ModelList,
 )
 from assistant.errors import BadInputError
-from assistant.types import Answer
+from assistant.types import HEADING_SEPARATOR, Answer, Mode, within_document
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 
-MODELS = {
+MODELS: dict[str, Mode | None] = {
     "policyqa": None,
     "policyqa-extractive": "extractive",
     "policyqa-generative": "generative",
@@ -53,7 +53,7 @@ def to_ask_request(body: ChatCompletionRequest) -> AskRequest:
     if not users or not users[-1].strip():
         raise BadInputError("the last user message is empty; ask a question")
     history = [HistoryTurn(question=q[:4000]) for q in users[:-1][-5:] if q.strip()]
-    mode: Any = MODELS[body.model]
+    mode = MODELS[body.model]
     return AskRequest(question=users[-1], mode=mode, history=history)
 
 
@@ -66,7 +66,8 @@ def with_sources(answer: Answer) -> str:
             "" if c.official else (" [illustrative]" if answer.language == "en" else "［示例文件］")
         )
         lines.append(
-            f"[{c.n}] {c.doc_title} › {c.heading_path.split(' › ', 1)[-1]} ({c.clause_id}){flags}"
+            f"[{c.n}] {c.doc_title}{HEADING_SEPARATOR}{within_document(c.heading_path)} "
+            f"({c.clause_id}){flags}"
         )
     return "\n".join(lines)
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from assistant.answer.extractive import make_citation
 from assistant.ingest.conditions import INDUSTRIES, SCOPE_CUE, extract_conditions, industries_in
 from assistant.types import (
+    HEADING_SEPARATOR,
     Condition,
     ConditionResult,
     Document,
@@ -243,8 +244,8 @@ class EligibilityMatcher:
                 (
                     order,
                     MeasureResult(
-                        title=f"{document.meta.display_title} › "
-                        f"{hit.chunk.heading_path.split(' › ')[-1]}",
+                        title=f"{document.meta.display_title}{HEADING_SEPARATOR}"
+                        f"{hit.chunk.heading_path.split(HEADING_SEPARATOR)[-1]}",
                         status=status,
                         benefit=measure.benefit,
                         citations=[citation],

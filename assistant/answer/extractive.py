@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from assistant.ingest.chunking import is_title_like, sentence_spans
 from assistant.search.keyword import tokenize
@@ -28,13 +27,6 @@ STATUS_LABEL = {
     "zh": {"superseded": "（已被替代的文件）", "expired": "（已失效的文件）"},
     "en": {"superseded": "(superseded document) ", "expired": "(expired document) "},
 }
-
-
-@dataclass(frozen=True)
-class QuoteSpan:
-    hit: SearchHit
-    start: int
-    end: int
 
 
 def _one_line(text: str) -> str:

@@ -46,7 +46,7 @@ from assistant.types import Chunk, Document, IngestReport
 
 log = logging.getLogger(__name__)
 
-# Called with (stage, detail); the CLI drives its progress bar with it.
+# Called with (stage, done, total); the CLI drives its progress bar with it.
 ProgressCallback = Callable[[str, int, int], None]
 # Called at named points of a build; tests use it to inject crashes.
 StageHook = Callable[[str], None]

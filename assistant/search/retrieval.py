@@ -26,7 +26,6 @@ from assistant.types import Language, SearchHit
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 QUERY_CACHE_SIZE = 2048
-_LATIN = re.compile(r"[A-Za-z]")
 
 
 def detect_language(text: str) -> Language:

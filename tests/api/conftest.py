@@ -18,8 +18,8 @@ from api.limits import ServerConfig
 from assistant.config import Settings
 from assistant.search.embedding import UniversalSentenceEncoder
 from assistant.service import PolicyService
-from evals.bench.http_load import free_port
 from tests.conftest import private_index
+from tests.utils.net import free_port
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
 

@@ -18,8 +18,8 @@ from api.limits import ServerConfig
 from assistant import cli
 from assistant.search.embedding import UniversalSentenceEncoder
 from assistant.service import PolicyService
-from evals.bench.http_load import free_port
 from tests.api.conftest import make_settings, serving
+from tests.utils.net import free_port
 
 
 @pytest.fixture
