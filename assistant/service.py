@@ -280,6 +280,9 @@ class PolicyService:
         compose_started = time.perf_counter()
         documents = index.documents
         text, citations = self.extractive.compose(query, language, cited, documents)
+        if not citations:  # nothing quotable after all: an answer without a source is none
+            refusal = self._refusal(question, language, mode, hits, "unsupported", timings, started)
+            return refusal.model_copy(update={"standalone_question": standalone})
         note: str | None = None
         used_mode: Mode = "extractive"
         if mode == "generative":
@@ -343,13 +346,23 @@ class PolicyService:
     def _citable(
         self, question: str, hits: list[SearchHit], relaxed: bool = False
     ) -> list[SearchHit]:
-        """Clauses close enough to the best one, clauses in force first."""
+        """Clauses close enough to the best one, clauses in force first. Unless relaxed, each
+        must also pass the support threshold of its own side (same or other language)."""
         language = detect_language(question)
         best = max(self.judge.calibrated(h, language) for h in hits)
         floor = best - self.settings.citation_margin
-        if not relaxed:
-            floor = max(self.settings.support_threshold, floor)
-        close = [h for h in hits if self.judge.calibrated(h, language) >= floor]
+
+        def passes(hit: SearchHit) -> bool:
+            score = self.judge.calibrated(hit, language)
+            if relaxed:
+                return score >= floor
+            cross = hit.chunk.language != language
+            threshold = self.settings.support_threshold
+            if cross and self.judge.cross_language_threshold is not None:
+                threshold = self.judge.cross_language_threshold
+            return score >= max(threshold, floor)
+
+        close = [h for h in hits if passes(h)]
         return sorted(close, key=lambda h: h.status != "in_force")
 
     def _generate(

@@ -44,3 +44,21 @@ def test_a_question_whose_words_no_clause_holds_is_refused(
     corpus_service: PolicyService, question: str
 ) -> None:
     assert not corpus_service.ask(question).answered
+
+
+def test_a_cross_language_answer_cites_what_its_own_threshold_lets_through(
+    service: PolicyService,
+) -> None:
+    """Each clause is held to the threshold of its side: with a strict same-language and a
+    loose cross-language threshold, an English question answered from a Chinese clause is
+    answered with that clause cited, never answered with nothing to quote."""
+    settings = service.settings.model_copy(
+        update={"support_threshold": 0.95, "cross_language_support_threshold": 0.0}
+    )
+    strict = PolicyService(settings, service.embedder)
+    answer = strict.ask("How much is the subsidy for an energy-efficient air conditioner?")
+    assert answer.answered and answer.citations
+    assert {strict.document(c.doc_id).meta.language for c in answer.citations} == {"zh"}
+    for citation in answer.citations:
+        text = strict.document(citation.doc_id).text
+        assert text[citation.start : citation.end] == citation.quote
