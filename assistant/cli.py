@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -17,7 +18,15 @@ from assistant.config import Settings
 from assistant.errors import PolicyQAError
 from assistant.ingest.loaders import escape_controls
 from assistant.service import PolicyService
-from assistant.types import HEADING_SEPARATOR, Answer, Mode, Profile, within_document
+from assistant.types import (
+    HEADING_SEPARATOR,
+    Answer,
+    EligibilityResult,
+    MeasureResult,
+    Mode,
+    Profile,
+    within_document,
+)
 
 app = typer.Typer(
     help="Question answering over industrial-policy documents.",
@@ -254,14 +263,90 @@ def eligibility(
     if as_json:
         _print_json(result.model_dump(mode="json"))
         return
-    shown = result.profile.model_dump(exclude={"free_text"}, exclude_none=True)
-    typer.echo(f"Profile used: {json.dumps(shown, ensure_ascii=False)}")
-    for measure in result.measures:
-        badge = "" if measure.in_force else f" [{measure.document_status}]"
-        typer.echo(f"\n[{measure.status.upper()}] {measure.title}{badge}")
-        typer.echo(f"    {measure.citations[0].clause_id}: {measure.citations[0].quote[:160]}")
-        for c in measure.conditions:
-            typer.echo(f"    - {c.status}: {c.reason} (“{c.citation.quote[:60]}”)")
+    typer.echo(eligibility_table(result))
+
+
+_STATUS_LABEL = {"met": "MET", "unknown": "CONFIRM", "unmet": "UNMET"}
+# Columns of the eligibility table, in terminal cells: status, clause, measure, amount, why.
+_COLUMNS = (7, 26, 28, 12)
+
+
+def _fit(text: str, cells: int) -> str:
+    """`text` cut and padded to `cells` terminal cells (a CJK character takes two)."""
+    text = " ".join(text.split())
+    if cell_len(text) > cells:
+        while text and cell_len(text) > cells - 1:
+            text = text[:-1]
+        text += "…"
+    return text + " " * (cells - cell_len(text))
+
+
+def _clause(clause_id: str, cells: int) -> str:
+    """A clause id cut in the document's name, never in the clause's own number."""
+    if len(clause_id) <= cells:
+        return clause_id
+    doc, _, path = clause_id.partition(":")
+    return f"{doc[: max(1, cells - len(path) - 2)]}…:{path}"
+
+
+def _wan(value: float) -> str:
+    return f"{value:,.4g}万" if value < 10_000 else f"{value / 10_000:,.4g}亿"
+
+
+def _amount(measure: MeasureResult) -> str:
+    if measure.estimate is not None:
+        return f"≈{_wan(measure.estimate.amount_wan)}"
+    for kind in ("cap", "amount", "rate"):
+        found = next((a for a in measure.amounts if a.kind == kind), None)
+        if found is not None:
+            return ("≤" if kind == "cap" else "") + found.text
+    return "-"
+
+
+def _why(measure: MeasureResult) -> str:
+    if measure.status == "met":
+        return f"all {len(measure.conditions)} conditions met"
+    if measure.status == "unmet":
+        failed = next((c for c in measure.conditions if c.status == "unmet"), None)
+        return f"fails: {failed.reason}" if failed else f"not in force ({measure.document_status})"
+    open_ = [c for c in measure.conditions if c.status == "unknown"]
+    first = open_[0].question or open_[0].reason if open_ else ""
+    return f"{len(open_)} to confirm: {first}"
+
+
+def eligibility_table(result: EligibilityResult, width: int = 120, rows: int = 20) -> str:
+    """One screen: the profile read, a row per measure (status, clause, title, amount, why),
+    and the questions that would settle the rest. `--json` keeps every condition and span."""
+    shown = result.profile.model_dump(
+        exclude={"free_text"}, exclude_none=True, exclude_defaults=True
+    )
+    lines = [_fit(f"Profile: {json.dumps(shown, ensure_ascii=False)}", width).rstrip()]
+    why_cells = max(12, width - sum(_COLUMNS) - 2 * len(_COLUMNS))
+    header = ("STATUS", "CLAUSE", "MEASURE", "AMOUNT", "WHY")
+    lines.append("  ".join(_fit(h, c) for h, c in zip(header, (*_COLUMNS, why_cells), strict=True)))
+    for measure in result.measures[:rows]:
+        stale = "" if measure.in_force else f" [{measure.document_status}]"
+        cells = (
+            _STATUS_LABEL[measure.status],
+            _clause(measure.clause_id, _COLUMNS[1]),
+            measure.title.split(HEADING_SEPARATOR)[-1] + stale,
+            _amount(measure),
+            _why(measure),
+        )
+        lines.append(
+            "  ".join(
+                _fit(v, c) for v, c in zip(cells, (*_COLUMNS, why_cells), strict=True)
+            ).rstrip()
+        )
+    if not result.measures:
+        lines.append("No measure found for this profile.")
+    elif len(result.measures) > rows:
+        lines.append(f"… {len(result.measures) - rows} more; --json lists them all.")
+    if result.follow_up_questions:
+        lines.append("To settle the rest:")
+        lines += [_fit(f"  - {q}", width).rstrip() for q in result.follow_up_questions[:3]]
+    lines.append("Every condition, its reason and cited span: --json.")
+    return "\n".join(lines)
 
 
 @app.command("verify-wording")

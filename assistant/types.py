@@ -203,6 +203,9 @@ class Answer(BaseModel):
     standalone_question: str | None = None
     suggested_documents: list[dict[str, str]] = Field(default_factory=list)
     timings_ms: dict[str, float] = Field(default_factory=dict)
+    # Set when the question described an enterprise and asked what applies to it: the
+    # matcher's result, which the answer text summarizes.
+    eligibility: EligibilityResult | None = None
 
 
 class WordingDiff(BaseModel):
@@ -241,20 +244,46 @@ ConditionField = Literal[
     "certifications",
     "industry",
     "registered_years",
+    "annual_exports",
+    "role",
+    "action",
+    "action_amount",
+    "action_date",
+    "area",
+    "count",
+    "attestation",
+    "cumulative_cap",
+    "rd_ratio",
+    "action_detail",
+    "action_months",
+    "outside_group",
     "other",
 ]
+# "other" is a condition the rules could not map to a profile fact: it is shown verbatim
+# "to confirm" and keeps its measure from being reported as met.
 
 
 class Condition(BaseModel):
     """One condition of a measure, with the span of text it was read from."""
 
     field: ConditionField
-    operator: Literal[">=", "<=", ">", "<", "==", "in", "not_in", "has"]
+    operator: Literal[">=", "<=", ">", "<", "==", "in", "not_in", "has", "between", "confirm"]
     value: float | str | bool | list[str]
     unit: str | None = None
     text: str
     start: int
     end: int
+    # What an action threshold or date window is about (an action code), and the clause
+    # the condition was read from when it is not the granting clause itself.
+    subject: str | None = None
+    clause_id: str | None = None
+    # A sentence elsewhere that sets this condition aside for some roles ("the 30%
+    # export-share condition does not apply to platform operators"): a role condition
+    # with its own span; when the profile meets it, this condition does not bind.
+    waived_by: Condition | None = None
+    # "Other eligible enterprises receive 30%": the conditions that name the group another
+    # item is for; this one holds when the profile fails one of them.
+    group: list[Condition] | None = None
 
 
 class Amount(BaseModel):
@@ -281,12 +310,30 @@ class Measure(BaseModel):
 Ownership = Literal["private", "state_owned", "foreign_invested", "collective", "other"]
 
 
+class Action(BaseModel):
+    """Something the enterprise did or plans (bought equipment, signed a loan…), with its
+    amount in 万元, date, area or count where the profile gives them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = Field(max_length=50)
+    amount_wan: float | None = Field(default=None, ge=0, le=1e12)
+    date: dt.date | None = None
+    area_sqm: float | None = Field(default=None, ge=0, le=1e9)
+    count: int | None = Field(default=None, ge=0, le=10_000_000)
+    # How long it runs or has run, in months: a loan's term, a warehouse's operation.
+    months: float | None = Field(default=None, ge=0, le=2400)
+    # What it was for, in the enterprise's words ("MES system", "设备联网"): matched
+    # against a clause's list of eligible or excluded items.
+    what: str | None = Field(default=None, max_length=200)
+
+
 class Profile(BaseModel):
     """An enterprise, as eligibility matching sees it. Unknown fields stay None.
 
-    industry: one code of `assistant.ingest.conditions.INDUSTRIES` (auto_parts, nev,
-    battery, home_appliances, ic, chemicals, new_materials, textiles, machinery, steel,
-    electronics, software, retail, ecommerce); certifications: srdi (专精特新中小企业),
+    industry: one code of the industries in `assistant/data/eligibility_vocabulary.json`
+    (auto_parts, nev, battery, home_appliances, ic, chemicals, new_materials, textiles,
+    machinery, steel, electronics, software, retail, ecommerce, photovoltaic); certifications: srdi (专精特新中小企业),
     little_giant (专精特新“小巨人”), high_tech (高新技术企业).
     """
 
@@ -302,6 +349,18 @@ class Profile(BaseModel):
     certifications: list[str] = Field(default_factory=list, max_length=20)
     above_designated_size: bool | None = None
     registered_years: float | None = Field(default=None, ge=0, le=200)
+    # Exports of the last year, in 万元 (RMB) or 万美元 (USD), as the clause's currency needs.
+    annual_exports_wan: float | None = Field(default=None, ge=0, le=1e12)
+    annual_exports_usd_wan: float | None = Field(default=None, ge=0, le=1e12)
+    # Codes of `assistant.vocabulary.ROLES`, `ACTIONS` and `ATTESTATIONS`.
+    roles: list[str] = Field(default_factory=list, max_length=20)
+    actions: list[Action] = Field(default_factory=list, max_length=20)
+    attestations: list[str] = Field(default_factory=list, max_length=30)
+    served_enterprises: int | None = Field(default=None, ge=0, le=10_000_000)
+    # Last year's R&D spending as a share of operating revenue (0.08 for 8%).
+    rd_ratio: float | None = Field(default=None, ge=0.0, le=1.0)
+    # The date the enterprise asks about: which version is in force, and "today" for windows.
+    as_of: dt.date | None = None
     free_text: str | None = Field(default=None, max_length=4000)
 
 
@@ -312,6 +371,21 @@ class ConditionResult(BaseModel):
     status: Literal["met", "unmet", "unknown"]
     reason: str
     citation: Citation
+    # False for a "to confirm" condition the rules could not map to a profile fact.
+    structured: bool = True
+    # For an unknown condition: the question whose answer would settle it.
+    question: str | None = None
+
+
+class Estimate(BaseModel):
+    """An amount worked out from a clause's rate and cap and the profile's base."""
+
+    base_wan: float
+    rate_percent: float
+    cap_wan: float | None
+    amount_wan: float
+    computation: str
+    citations: list[Citation]
 
 
 class MeasureResult(BaseModel):
@@ -324,9 +398,18 @@ class MeasureResult(BaseModel):
     deadlines: list[Amount]
     in_force: bool
     document_status: Status
+    clause_id: str = ""
+    estimate: Estimate | None = None
+    # Where to apply: the document's clause naming the office or portal.
+    apply_to: Citation | None = None
 
 
 class EligibilityResult(BaseModel):
     profile: Profile
     measures: list[MeasureResult]
     note: str | None = None
+    # Questions whose answers would settle the measures still "to confirm".
+    follow_up_questions: list[str] = Field(default_factory=list)
+
+
+Answer.model_rebuild()

@@ -1,43 +1,40 @@
-"""Which measures apply to us? A profile matched against the conditions of each measure.
+"""Which measures apply to us? A profile matched against every condition of each measure.
 
-A measure's conditions are its own clause's, its parent clause's, those of sibling clauses
-that state conditions ("申报条件", "eligible enterprises"), the document's scope clauses,
-and the document's locality. Each condition is met, unmet, or unknown (the profile does not
-say); a measure is unmet if any condition is, unknown if any is unknown, met otherwise.
-A document that is superseded or expired rules its measures out.
+The conditions come from `assistant.ingest.measures` (the clause, its ancestors, siblings,
+scope, exclusions and caps) plus the document's locality. Each is met, unmet, or unknown
+(the profile does not say, or the rules could not structure it: "to confirm"). A measure
+is met only when every condition is known and met; unmet when one fails; otherwise
+"unknown", listing exactly which are open and the questions that would settle them.
+A document not in force on the profile's date (or today) rules its measures out.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
+from assistant.answer.estimate import estimate
 from assistant.answer.extractive import make_citation
-from assistant.ingest.conditions import INDUSTRIES, SCOPE_CUE, extract_conditions, industries_in
 from assistant.types import (
     HEADING_SEPARATOR,
+    Citation,
     Condition,
     ConditionResult,
     Document,
+    DocumentMeta,
     Measure,
     MeasureResult,
     Profile,
     SearchHit,
 )
+from assistant.vocabulary import ACTIONS, ATTESTATIONS, INDUSTRIES, ROLES
 
 # Above this, an industrial enterprise is above designated size (主营业务收入2000万元).
 ABOVE_DESIGNATED_SIZE_WAN = 2000.0
 # Industrial SMEs (工信部联企业〔2011〕300号): fewer than 1000 employees or revenue under 4亿元.
 SME_EMPLOYEES, SME_REVENUE_WAN = 1000, 40000.0
-
-
-def _part_base(clause_id: str) -> str:
-    return re.sub(r"_p\d+$", "", clause_id)
-
-
-def parent_id(clause_id: str) -> str | None:
-    doc, _, path = _part_base(clause_id).partition(":")
-    return f"{doc}:{path.rsplit('.', 1)[0]}" if "." in path else None
 
 
 class LocalityMap:
@@ -63,6 +60,14 @@ class LocalityMap:
         extra |= {n.replace("the ", "") for n in names}
         return {n.lower() for n in names | extra}
 
+    def aliases_of(self, text: str) -> set[str]:
+        """Every name of the place `text` names, without the places that contain it."""
+        lowered = text.lower()
+        found = {
+            n for names in self.aliases.values() if any(n in lowered for n in names) for n in names
+        }
+        return found or {lowered.strip()}
+
     def resolve(self, text: str | None) -> set[str]:
         """Every name of the place `text` mentions and of the places that contain it."""
         if not text:
@@ -82,10 +87,245 @@ class LocalityMap:
         return found
 
 
+_QUESTIONS = {t.code: (t.question_en, t.question_zh) for t in (*ROLES, *ACTIONS, *ATTESTATIONS)}
+_FIELD_QUESTIONS = {
+    "region": ("Where is the enterprise registered?", "贵企业注册地在哪里？"),
+    "above_designated_size": (
+        "Is the enterprise above designated size (规上)?",
+        "贵企业是否为规模以上企业？",
+    ),
+    "sme": ("How many employees and what annual revenue?", "贵企业员工人数和年营业收入是多少？"),
+    "ownership": (
+        "Is the enterprise private, state-owned or foreign-invested?",
+        "贵企业是民营、国有还是外商投资企业？",
+    ),
+    "export_share": (
+        "What share of operating revenue is exports?",
+        "出口额占营业收入的比例是多少？",
+    ),
+    "employees": ("How many employees?", "贵企业有多少员工？"),
+    "annual_revenue_wan": ("What was last year's operating revenue?", "上一年度营业收入是多少？"),
+    "certifications": (
+        "Which certifications does it hold (SRDI, little giant, high-tech)?",
+        "贵企业有哪些认定（专精特新、小巨人、高新技术企业）？",
+    ),
+    "industry": ("Which industry is the enterprise in?", "贵企业属于哪个行业？"),
+    "registered_years": ("How long has it been registered there?", "贵企业在当地注册多久了？"),
+    "annual_exports": ("What were last year's exports?", "上一年度出口额是多少？"),
+    "count": ("How many enterprises does it serve?", "贵企业服务多少家企业？"),
+    "rd_ratio": (
+        "What share of last year's operating revenue was R&D spending?",
+        "上一年度研究开发费用占营业收入的比重是多少？",
+    ),
+    "outside_group": (
+        "Which group does the enterprise fall in (size, exports)?",
+        "贵企业属于哪一类（规模、出口额）？",
+    ),
+    "action_detail": (
+        "What exactly was the spending for (which service, system or equipment)?",
+        "该项支出具体用于什么（哪类服务、系统或设备）？",
+    ),
+    "cumulative_cap": (
+        "How much support has it already received under this document?",
+        "本文件下已获得多少支持资金？",
+    ),
+}
+
+
+def question_for(condition: Condition, language: str = "en") -> str:
+    """The question whose answer would settle an open condition."""
+    index = 1 if language == "zh" else 0
+    code = str(condition.subject or condition.value)
+    if condition.field == "other":
+        return (
+            f"以下条件是否满足：“{condition.text}”？"
+            if language == "zh"
+            else f"Does this hold for you: “{condition.text}”?"
+        )
+    for key in (code, condition.field):
+        pair = _QUESTIONS.get(key) or _FIELD_QUESTIONS.get(key)
+        if pair and pair[index]:
+            return pair[index]
+    if condition.field in {"action_amount", "action_date", "area", "action_months"}:
+        return (
+            f"请说明{code}的金额、日期或面积。"
+            if language == "zh"
+            else f"What amount, date or area applies to {code.replace('_', ' ')}?"
+        )
+    return question_for(condition.model_copy(update={"field": "other"}), language)
+
+
+def _compare(actual: float, op: str, threshold: float) -> bool:
+    return {
+        ">=": actual >= threshold,
+        "<=": actual <= threshold,
+        ">": actual > threshold,
+        "<": actual < threshold,
+        "==": actual == threshold,
+    }.get(op, False)
+
+
+def _action(profile: Profile, kind: str | None) -> list[Any]:
+    return [a for a in profile.actions if kind is None or a.kind == kind]
+
+
+def _evaluate_profile_facts(condition: Condition, profile: Profile) -> tuple[str, str] | None:
+    """The fields eligibility added for roles, actions and attestations."""
+    field, op, value = condition.field, condition.operator, condition.value
+    if field == "role":
+        wanted = set(value if isinstance(value, list) else [str(value)])
+        if not profile.roles:
+            return "unknown", f"the profile gives no role ({', '.join(sorted(wanted))}?)"
+        held = wanted & set(profile.roles)
+        if op == "not_in":
+            return (
+                ("unmet", f"{', '.join(held)} excluded")
+                if held
+                else ("met", "not an excluded role")
+            )
+        return (
+            ("met", f"role {', '.join(held)}")
+            if held
+            else (
+                "unmet",
+                f"for {', '.join(sorted(wanted))}; the profile is {', '.join(profile.roles)}",
+            )
+        )
+    if field == "action":
+        if _action(profile, str(value)):
+            return "met", f"the profile has {value}"
+        return "unknown", f"the profile does not say it did {value}"
+    if field in {"action_amount", "action_date", "area", "action_months"}:
+        actions = _action(profile, condition.subject) or (
+            _action(profile, None) if field in {"area", "action_months"} else []
+        )
+        attribute = {
+            "action_amount": "amount_wan",
+            "action_date": "date",
+            "area": "area_sqm",
+            "action_months": "months",
+        }[field]
+        known = [getattr(a, attribute) for a in actions if getattr(a, attribute) is not None]
+        if not known:
+            return "unknown", f"the profile gives no {attribute} for {condition.subject or 'it'}"
+        actual = known[0]
+        if field == "action_months" and condition.subject is None:
+            # Not tied to one action: the shortest term the profile gives must do.
+            actual = min(known)
+        if field == "action_date":
+            if op == "between" and isinstance(value, list):
+                ok = dt.date.fromisoformat(value[0]) <= actual <= dt.date.fromisoformat(value[1])
+            else:
+                ok = _compare(actual.toordinal(), op, dt.date.fromisoformat(str(value)).toordinal())
+            return ("met" if ok else "unmet"), f"{condition.subject} on {actual} ({op} {value})"
+        ok = _compare(float(actual), op, float(value))  # type: ignore[arg-type]
+        return (
+            "met" if ok else "unmet"
+        ), f"{condition.subject or field} {actual:g} {op} {value:g} required"
+    if field == "count":
+        if profile.served_enterprises is None:
+            return "unknown", "the profile does not say how many enterprises it serves"
+        ok = _compare(profile.served_enterprises, op, float(value))  # type: ignore[arg-type]
+        return (
+            "met" if ok else "unmet"
+        ), f"serves {profile.served_enterprises}, {op} {value} required"
+    if field == "annual_exports":
+        actual = (
+            profile.annual_exports_usd_wan
+            if condition.unit == "万美元"
+            else profile.annual_exports_wan
+        )
+        if actual is None:
+            return "unknown", f"the profile gives no exports in {condition.unit}"
+        ok = _compare(actual, op, float(value))  # type: ignore[arg-type]
+        return (
+            "met" if ok else "unmet"
+        ), f"exports {actual:g} {op} {value} {condition.unit} required"
+    if field in {"attestation", "cumulative_cap"}:
+        if str(value) in profile.attestations:
+            return "met", f"the profile attests {value}"
+        return "unknown", f"to confirm: {condition.text}"
+    if field == "other":
+        return "unknown", f"to confirm: {condition.text}"
+    if field == "action_detail":
+        return _action_detail(condition, profile)
+    return None
+
+
+def _outside_group(
+    condition: Condition, profile: Profile, places: set[str], localities: LocalityMap | None
+) -> tuple[str, str]:
+    """Outside the group another item names: one of its conditions fails for the profile."""
+    checked = [evaluate(c, profile, places, localities) for c in condition.group or []]
+    failed = next((reason for status, reason in checked if status == "unmet"), None)
+    if failed is not None:
+        return "met", f"not in the group of {condition.value} ({failed})"
+    if checked and all(status == "met" for status, _ in checked):
+        return "unmet", f"in the group of {condition.value}, which has its own terms"
+    return "unknown", f"to confirm whether the enterprise is in the group of {condition.value}"
+
+
+def _names_item(item: str, description: str, loose: bool) -> bool:
+    """Whether the enterprise's words name a listed item: the item itself (or its singular),
+    its initials for a name of three words or more ("manufacturing execution systems" →
+    MES), or, when `loose`, its first word of substance."""
+    item, text = item.lower().strip(), description.lower()
+    words = re.findall(r"[a-z]+", item)
+    if item in text or item.rstrip("s") in text:
+        return True
+    if len(words) >= 3 and re.search(rf"\b{''.join(w[0] for w in words)}\b", text):
+        return True
+    head = next((w for w in words if len(w) >= 4), None)
+    return loose and head is not None and re.search(rf"\b{head}", text) is not None
+
+
+def _action_detail(condition: Condition, profile: Profile) -> tuple[str, str]:
+    """What the action paid for, against the clause's list of eligible or excluded items."""
+    items = [str(v) for v in (condition.value if isinstance(condition.value, list) else [])]
+    described = [a.what for a in _action(profile, condition.subject) if a.what]
+    if not described:
+        return "unknown", f"the profile does not say what it paid for ({condition.text})"
+    if condition.operator == "in":
+        for what in described:
+            named = next((i for i in items if _names_item(i, what, loose=False)), None)
+            if named is not None:
+                return "met", f"“{what}” is {named}, an eligible item"
+        return "unknown", f"to confirm that “{described[0]}” is one of: {', '.join(items)}"
+    for what in described:
+        named = next((i for i in items if _names_item(i, what, loose=False)), None)
+        if named is not None:
+            return "unmet", f"“{what}” is {named}, which is excluded"
+        if any(_names_item(i, what, loose=True) for i in items):
+            return "unknown", f"to confirm that “{what}” is not one of: {', '.join(items)}"
+    return "met", f"“{described[0]}” is none of the excluded items"
+
+
 def evaluate(
     condition: Condition, profile: Profile, places: set[str], localities: LocalityMap | None = None
 ) -> tuple[str, str]:
-    """met / unmet / unknown, and why."""
+    """met / unmet / unknown, and why. A condition waived for a role the profile has is
+    met; one that fails while the profile gives no role might still be waived: unknown."""
+    status, reason = _evaluate_condition(condition, profile, places, localities)
+    waiver = condition.waived_by
+    if waiver is None or status == "met":
+        return status, reason
+    roles = waiver.value if isinstance(waiver.value, list) else [str(waiver.value)]
+    held = set(roles) & set(profile.roles)
+    if held:
+        return "met", f"does not apply to {', '.join(sorted(held))}: {waiver.text}"
+    if not profile.roles:
+        return "unknown", f"{reason}, unless the enterprise is {' or '.join(roles)}"
+    return status, reason
+
+
+def _evaluate_condition(
+    condition: Condition, profile: Profile, places: set[str], localities: LocalityMap | None
+) -> tuple[str, str]:
+    if condition.field == "outside_group":
+        return _outside_group(condition, profile, places, localities)
+    decided = _evaluate_profile_facts(condition, profile)
+    if decided is not None:
+        return decided
     field, op, value = condition.field, condition.operator, condition.value
     if field == "region":
         wanted = {str(v).lower() for v in (value if isinstance(value, list) else [value])}
@@ -113,8 +353,8 @@ def evaluate(
             else ("unmet", "requires an above-designated-size enterprise")
         )
     if field == "sme":
-        if {"srdi", "little_giant"} & set(profile.certifications):
-            return "met", "certified SRDI enterprises are SMEs"
+        if {"srdi", "little_giant", "sme"} & set(profile.certifications):
+            return "met", "a certified or stated SME"
         employees, revenue = profile.employees, profile.annual_revenue_wan
         small = [employees < SME_EMPLOYEES] if employees is not None else []
         small += [revenue < SME_REVENUE_WAN] if revenue is not None else []
@@ -140,7 +380,8 @@ def evaluate(
         )
     if field == "certifications":
         held = set(profile.certifications)
-        implied = held | ({"srdi"} if "little_giant" in held else set())
+        # "==": newly recognized as that very title, which a higher one does not imply.
+        implied = held | ({"srdi"} if "little_giant" in held and op != "==" else set())
         if str(value) in implied:
             return "met", f"holds {value}"
         return "unknown", f"requires the {value} certification, which the profile does not list"
@@ -165,21 +406,36 @@ def evaluate(
         "employees": profile.employees,
         "annual_revenue_wan": profile.annual_revenue_wan,
         "registered_years": profile.registered_years,
+        "rd_ratio": profile.rd_ratio,
     }
     if field in numeric:
         actual = numeric[field]
         if actual is None:
             return "unknown", f"the profile does not give {field}"
         threshold = float(value)  # type: ignore[arg-type]
-        ok = {
-            ">=": actual >= threshold,
-            "<=": actual <= threshold,
-            ">": actual > threshold,
-            "<": actual < threshold,
-            "==": actual == threshold,
-        }.get(op, False)
+        ok = _compare(actual, op, threshold)
         return ("met" if ok else "unmet"), f"{field} {actual:g} {op} {threshold:g} required"
-    return "unknown", "a condition the profile cannot be checked against"
+    return "unknown", f"to confirm: {condition.text}"
+
+
+def in_force_on(meta: DocumentMeta, day: dt.date | None, documents: dict[str, Document]) -> bool:
+    """In force on `day`: from its effective date to its expiry, until a successor takes
+    effect. Without a day, the status the manifest records today."""
+    if day is None:
+        return meta.status == "in_force"
+    if (meta.effective and day < meta.effective) or (meta.expires and day > meta.expires):
+        return False
+    return not any(
+        d.meta.supersedes == meta.id and d.meta.effective is not None and d.meta.effective <= day
+        for d in documents.values()
+    )
+
+
+_APPLY = re.compile(
+    r"向[^。]{0,30}(?:提出申请|申报|报名)|受理部门|申报受理|apply to the|submitted online|"
+    r"apply (?:through|online)",
+    re.I,
+)
 
 
 class EligibilityMatcher:
@@ -195,87 +451,138 @@ class EligibilityMatcher:
         documents: dict[str, Document],
         hits_by_clause: dict[str, SearchHit],
         include_unmet: bool = False,
+        language: str = "en",
     ) -> list[MeasureResult]:
         places = self.localities.resolve(profile.region)
         results: list[tuple[int, MeasureResult]] = []
-        scope = self._scope_conditions(hits_by_clause, documents)
+        apply_to = self._apply_clauses(hits_by_clause, documents)
         for order, measure in enumerate(measures):
-            document = documents[measure.doc_id]
-            hit = hits_by_clause[measure.clause_id]
-            conditions = self._conditions_for(measure, hits_by_clause, scope)
-            checked: list[ConditionResult] = []
-            seen: set[tuple[str, str, str]] = set()
-            for condition, source in conditions:
-                key = (condition.field, condition.operator, str(condition.value))
-                if key in seen:
-                    continue
-                seen.add(key)
-                status, reason = evaluate(condition, profile, places, self.localities)
-                checked.append(
-                    ConditionResult(
-                        field=condition.field,
-                        operator=condition.operator,
-                        value=condition.value,
-                        status=status,
-                        reason=reason,
-                        citation=make_citation(
-                            0,
-                            source,
-                            documents[source.chunk.doc_id],
-                            condition.start,
-                            condition.end,
-                        ),
-                    )
-                )
-            locality = self._locality(document, places, hit)
-            if locality is not None:
-                checked.insert(0, locality)
-            in_force = document.meta.status == "in_force"
-            statuses = {c.status for c in checked}
-            status = (
-                "unmet"
-                if "unmet" in statuses or not in_force
-                else ("unknown" if "unknown" in statuses else "met")
-            )
-            if status == "unmet" and not include_unmet:
+            result = self._one(measure, profile, places, documents, hits_by_clause, language)
+            if result.status == "unmet" and not include_unmet:
                 continue
-            citation = make_citation(1, hit, document, hit.chunk.start, hit.chunk.end)
             results.append(
-                (
-                    order,
-                    MeasureResult(
-                        title=f"{document.meta.display_title}{HEADING_SEPARATOR}"
-                        f"{hit.chunk.heading_path.split(HEADING_SEPARATOR)[-1]}",
-                        status=status,
-                        benefit=measure.benefit,
-                        citations=[citation],
-                        conditions=checked,
-                        amounts=[a for a in measure.amounts if a.kind in {"amount", "cap", "rate"}],
-                        deadlines=[a for a in measure.amounts if a.kind in {"deadline", "period"}],
-                        in_force=in_force,
-                        document_status=document.meta.status,
-                    ),
-                )
+                (order, result.model_copy(update={"apply_to": apply_to.get(measure.doc_id)}))
             )
         rank = {"met": 0, "unknown": 1, "unmet": 2}
         results.sort(key=lambda item: (rank[item[1].status], item[0]))
         return [r for _, r in results]
 
+    def _one(
+        self,
+        measure: Measure,
+        profile: Profile,
+        places: set[str],
+        documents: dict[str, Document],
+        hits: dict[str, SearchHit],
+        language: str,
+    ) -> MeasureResult:
+        document = documents[measure.doc_id]
+        hit = hits[measure.clause_id]
+        checked: list[ConditionResult] = []
+        locality = self._locality(document, places, hits)
+        if locality is not None:
+            checked.append(locality)
+        seen: set[tuple[str, str, str, str | None]] = set()
+        for condition in measure.conditions:
+            key = (condition.field, condition.operator, str(condition.value), condition.subject)
+            if key in seen:
+                continue
+            seen.add(key)
+            status, reason = evaluate(condition, profile, places, self.localities)
+            cited = condition
+            waiver = condition.waived_by
+            if waiver is not None and reason.startswith("does not apply to"):
+                cited = waiver  # the sentence that sets it aside is what settles it
+            source = hits.get(cited.clause_id or measure.clause_id, hit)
+            checked.append(
+                ConditionResult(
+                    field=condition.field,
+                    operator=condition.operator,
+                    value=condition.value,
+                    status=status,
+                    reason=reason,
+                    citation=make_citation(
+                        0, source, documents[source.chunk.doc_id], cited.start, cited.end
+                    ),
+                    structured=condition.field != "other",
+                    question=question_for(condition, language) if status == "unknown" else None,
+                )
+            )
+        in_force = in_force_on(document.meta, profile.as_of, documents)
+        statuses = {c.status for c in checked}
+        status = (
+            "unmet"
+            if "unmet" in statuses or not in_force
+            else ("unknown" if "unknown" in statuses else "met")
+        )
+        citation = make_citation(1, hit, document, hit.chunk.start, hit.chunk.end)
+        return MeasureResult(
+            title=f"{document.meta.display_title}{HEADING_SEPARATOR}"
+            f"{hit.chunk.heading_path.split(HEADING_SEPARATOR)[-1]}",
+            status=status,
+            benefit=measure.benefit,
+            citations=[citation],
+            conditions=checked,
+            amounts=[a for a in measure.amounts if a.kind in {"amount", "cap", "rate"}],
+            deadlines=[a for a in measure.amounts if a.kind in {"deadline", "period"}],
+            in_force=in_force,
+            document_status=document.meta.status,
+            clause_id=measure.clause_id,
+            estimate=estimate(measure, profile, hit, document, language)
+            if status != "unmet"
+            else None,
+        )
+
+    @staticmethod
+    def _apply_clauses(
+        hits: dict[str, SearchHit], documents: dict[str, Document]
+    ) -> dict[str, Citation]:
+        """Each document's clause saying where to apply."""
+        found: dict[str, Citation] = {}
+        for hit in hits.values():
+            doc_id = hit.chunk.doc_id
+            if doc_id in found:
+                continue
+            match = _APPLY.search(hit.chunk.text)
+            if match:
+                found[doc_id] = make_citation(
+                    0, hit, documents[doc_id], hit.chunk.start, hit.chunk.end
+                )
+        return found
+
     def _locality(
-        self, document: Document, places: set[str], hit: SearchHit
+        self, document: Document, places: set[str], hits: dict[str, SearchHit]
     ) -> ConditionResult | None:
-        """A local measure applies in its locality: the document's region is a condition."""
+        """A local measure applies in its locality: the document's region is a condition,
+        cited where the document states its scope (or, failing that, its first clause)."""
         region = document.meta.region or ""
         if document.meta.level == "national" or not region:
             return None
-        own = self.localities.resolve(region.split(",")[0])
+        own = self.localities.aliases_of(re.sub(r"\s*\(.*\)$", "", region.split(",")[0]))
         if not places:
             status, reason = "unknown", "the profile gives no region"
         elif places & own:
             status, reason = "met", "the enterprise is in the document's locality"
         else:
             status, reason = "unmet", f"a measure of {region.split(',')[0]}"
-        citation = make_citation(0, hit, document, hit.chunk.start, hit.chunk.end)
+        chunks = [h for h in hits.values() if h.chunk.doc_id == document.doc_id]
+        names = sorted((n for n in own if n), key=len, reverse=True)
+        scope = next(
+            (
+                (h, h.chunk.start + h.chunk.text.lower().find(n), len(n))
+                for h in chunks
+                if re.search(r"适用|注册|登记|registered|eligible|scope", h.chunk.text, re.I)
+                for n in names
+                if n in h.chunk.text.lower()
+            ),
+            None,
+        )
+        if scope is not None:
+            hit, start, length = scope
+            citation = make_citation(0, hit, document, start, start + length)
+        else:
+            first = min(chunks, key=lambda h: h.chunk.start)
+            citation = make_citation(0, first, document, first.chunk.start, first.chunk.end)
         return ConditionResult(
             field="region",
             operator="in",
@@ -283,151 +590,31 @@ class EligibilityMatcher:
             status=status,
             reason=reason,
             citation=citation,
+            question=_FIELD_QUESTIONS["region"][0] if status == "unknown" else None,
         )
 
-    @staticmethod
-    def _scope_conditions(
-        hits: dict[str, SearchHit], documents: dict[str, Document]
-    ) -> dict[str, list[tuple[Condition, SearchHit]]]:
-        # A scope clause near the top of a document ("第二条 本措施适用于…", "Article 2
-        # Eligible enterprises") governs every measure in it, with the items under it.
-        roots = [
-            _part_base(h.chunk.clause_id)
-            for h in hits.values()
-            if SCOPE_CUE.search(h.chunk.text)
-            and _part_base(h.chunk.clause_id).split(":", 1)[1].count(".") <= 1
-        ]
-        by_doc: dict[str, list[tuple[Condition, SearchHit]]] = {}
-        for hit in hits.values():
-            base = _part_base(hit.chunk.clause_id)
-            if any(base == root or base.startswith(root + ".") for root in roots):
-                for condition in extract_conditions(hit.chunk.text, hit.chunk.start):
-                    by_doc.setdefault(hit.chunk.doc_id, []).append((condition, hit))
-        return by_doc
 
-    @staticmethod
-    def _conditions_for(
-        measure: Measure,
-        hits: dict[str, SearchHit],
-        scope: dict[str, list[tuple[Condition, SearchHit]]],
-    ) -> list[tuple[Condition, SearchHit]]:
-        own_hit = hits[measure.clause_id]
-        out = [(c, own_hit) for c in measure.conditions]
-        parent = parent_id(measure.clause_id)
-        related: list[SearchHit] = []
-        if parent:
-            related += [h for cid, h in hits.items() if _part_base(cid) == parent]
-            siblings = [
-                h
-                for cid, h in hits.items()
-                if parent_id(cid) == parent and cid != measure.clause_id
-            ]
-            related += [
-                h
-                for h in siblings
-                if SCOPE_CUE.search(h.chunk.text) or h.chunk.text.rstrip().endswith(("；", ";"))
-            ]
-        for hit in related:
-            out += [(c, hit) for c in extract_conditions(hit.chunk.text, hit.chunk.start)]
-        out += scope.get(measure.doc_id, [])
-        return out
-
-
-# -- free text to a profile ----------------------------------------------------------------
-
-_EMPLOYEES_TEXT = [
-    re.compile(r"(\d[\d,]*)\s*(?:名|个)?(?:员工|职工|人)"),
-    re.compile(r"(\d[\d,]*)[- ]?(?:employees?|staff|people|workers)", re.I),
-]
-_REVENUE_TEXT = [
-    re.compile(
-        r"(?:年?营业收入|年营收|营收|年收入|销售额|产值)\s*(?:约|为|达)?\s*(\d+(?:\.\d+)?)\s*(亿元|万元|亿|万)"
-    ),
-    re.compile(
-        r"(?:revenue|turnover|sales) (?:of |is |was |about )*RMB\s*(\d+(?:\.\d+)?)\s*(million|billion)",
-        re.I,
-    ),
-]
-_EXPORT_TEXT = [
-    re.compile(r"出口[^，。,;；]{0,14}?(\d+(?:\.\d+)?)\s*[%％]"),
-    re.compile(r"export(?:s|ing)?[^,.;]{0,30}?(\d+(?:\.\d+)?)\s*%", re.I),
-    re.compile(r"(\d+(?:\.\d+)?)\s*%[^,.;]{0,20}?export", re.I),
-]
-_YEARS_TEXT = [
-    re.compile(r"注册(?:了)?\s*(\d+|[一两二三四五六])\s*(年|个月)"),
-    re.compile(r"(\d+|[一两二三四五六])\s*(年|个月)前[^，。]{0,6}注册"),
-    re.compile(r"registered[^,.;]{0,40}?(?:for )?(\d+)\s*(years?|months?)", re.I),
-]
-_OWNERSHIP_TEXT = [
-    (
-        "foreign_invested",
-        re.compile(
-            r"外资|外商投资|中外合资|foreign[- ]invested|"
-            r"foreign[- ]owned|joint venture",
-            re.I,
-        ),
-    ),
-    ("state_owned", re.compile(r"国有|国企|state[- ]owned|\bSOE\b", re.I)),
-    ("private", re.compile(r"民营|私营|民企|private", re.I)),
-]
-_CERT_TEXT = [
-    ("little_giant", re.compile(r"小巨人|little giant", re.I)),
-    ("srdi", re.compile(r"专精特新|\bSRDI\b|specialized and sophisticated", re.I)),
-    ("high_tech", re.compile(r"高新技术企业|high[- ]tech enterprise", re.I)),
-]
-
-
-def profile_from_text(text: str, localities: LocalityMap) -> Profile:
-    """Rules that read an enterprise's description; what they cannot read stays None."""
-    from assistant.ingest.conditions import _cn_count, to_wan
-
-    region = None
-    for names in localities.aliases.values():
-        for name in sorted(names, key=len, reverse=True):
-            if name in text.lower() and (region is None or len(name) > len(region)):
-                region = name
-    employees = None
-    for pattern in _EMPLOYEES_TEXT:
-        if match := pattern.search(text):
-            employees = int(match.group(1).replace(",", ""))
-            break
-    revenue = None
-    for pattern in _REVENUE_TEXT:
-        if match := pattern.search(text):
-            unit = {"亿": "亿元", "万": "万元"}.get(match.group(2), match.group(2))
-            revenue = to_wan(float(match.group(1)), unit)
-            break
-    share = None
-    for pattern in _EXPORT_TEXT:
-        if match := pattern.search(text):
-            share = float(match.group(1)) / 100
-            break
-    years = None
-    for pattern in _YEARS_TEXT:
-        if match := pattern.search(text):
-            count = (
-                _cn_count(match.group(1)) if not match.group(1).isdigit() else float(match.group(1))
-            )
-            years = count / 12 if match.group(2).startswith(("个月", "month")) else count
-            break
-    ownership = next((o for o, p in _OWNERSHIP_TEXT if p.search(text)), None)
-    certifications = [c for c, p in _CERT_TEXT if p.search(text)]
-    above: bool | None = None
-    if re.search(r"规上|规模以上|above[- ]designated[- ]size", text, re.I):
-        above = not re.search(r"(未|没|还没|不是|非)(进|达到|纳入)?\s*规", text)
-    industries = industries_in(text)
-    return Profile(
-        region=region,
-        industry=industries[0] if industries else None,
-        employees=employees,
-        annual_revenue_wan=revenue,
-        ownership=ownership,
-        export_share=share,
-        certifications=certifications,
-        above_designated_size=above,
-        registered_years=years,
-        free_text=text[:4000],
+def follow_up_questions(results: Sequence[MeasureResult], limit: int = 5) -> list[str]:
+    """The questions that would settle the most open measures, most useful first."""
+    counts: dict[str, int] = {}
+    for result in results:
+        if result.status != "unknown":
+            continue
+        for condition in result.conditions:
+            if condition.status == "unknown" and condition.question:
+                counts[condition.question] = counts.get(condition.question, 0) + 1
+    ranked = sorted(
+        counts, key=lambda q: (-counts[q], q.startswith(("Does this hold", "以下条件")))
     )
+    return ranked[:limit]
 
 
-__all__ = ["INDUSTRIES", "EligibilityMatcher", "LocalityMap", "evaluate", "profile_from_text"]
+__all__ = [
+    "INDUSTRIES",
+    "EligibilityMatcher",
+    "LocalityMap",
+    "evaluate",
+    "follow_up_questions",
+    "in_force_on",
+    "question_for",
+]

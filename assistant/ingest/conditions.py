@@ -12,33 +12,10 @@ import re
 from collections.abc import Iterator
 
 from assistant.types import Amount, Chunk, Condition, Measure
+from assistant.vocabulary import INDUSTRIES
 
 _NUM = r"(\d+(?:[.,]\d+)*)"
 _CN_DIGITS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "十": 10}
-
-INDUSTRIES: dict[str, tuple[str, ...]] = {
-    "auto_parts": (
-        "汽车零部件",
-        "汽车电子",
-        "auto parts",
-        "automotive parts",
-        "automotive electronics",
-        "auto-parts",
-    ),
-    "nev": ("新能源汽车", "new energy vehicle", "nev"),
-    "battery": ("动力电池", "储能电池", "锂电池", "battery", "batteries"),
-    "home_appliances": ("家电", "家用电器", "home appliance"),
-    "ic": ("集成电路", "芯片", "半导体", "integrated circuit", "semiconductor"),
-    "chemicals": ("化工", "化学", "chemical"),
-    "new_materials": ("新材料", "new material"),
-    "textiles": ("纺织", "服装", "textile", "garment", "apparel"),
-    "machinery": ("装备制造", "机械", "machinery", "equipment manufactur"),
-    "steel": ("钢铁", "steel"),
-    "electronics": ("电子信息", "电子", "electronics"),
-    "software": ("工业软件", "工业互联网", "软件", "industrial internet", "software"),
-    "retail": ("零售", "4s店", "销售企业", "retail", "dealer"),
-    "ecommerce": ("跨境电商", "电子商务", "e-commerce"),
-}
 
 _RULES: list[tuple[re.Pattern[str], str, str, object]] = [
     (
@@ -50,7 +27,7 @@ _RULES: list[tuple[re.Pattern[str], str, str, object]] = [
         True,
     ),
     (
-        re.compile(r"专精特新[“\"]?小巨人[”\"]?|little giant", re.I),
+        re.compile(r"(?:国家级)?专精特新[“\"]?小巨人[”\"]?|little giant", re.I),
         "certifications",
         "has",
         "little_giant",
@@ -72,7 +49,7 @@ _RULES: list[tuple[re.Pattern[str], str, str, object]] = [
     ),
     (
         re.compile(
-            r"(?<!专精特新)(?:中小企业|中小型企业|小微企业)|small and medium[- ]sized enterprises?|\bSMEs?\b",
+            r"(?<!专精特新)(?:中小企业|中小型企业|小微企业)|small (?:and|or) medium[- ]sized enterprises?|\bSMEs?\b",
             re.I,
         ),
         "sme",
@@ -125,14 +102,13 @@ _REVENUE = [
         re.I,
     ),
 ]
+# Any place: a name ending in 省/市/县/区, or capitalized words after "registered in"; the
+# matcher resolves it against the places the corpus's documents name.
 _REGISTERED_IN = [
     re.compile(
-        r"在(样本市|示例省|演示高新区|演示高新技术产业开发区)(?:行政区域内|内)?[^，。；]{0,14}?(?:注册|登记)"
+        r"在([\u4e00-\u9fff]{1,10}?(?:省|市|县|区|开发区))(?:行政区域内|内)?[^，。；]{0,14}?(?:注册|登记)"
     ),
-    re.compile(
-        r"registered in (Sample City|Example Province|the Demo Hi-tech Zone|Demo Hi-tech Zone)",
-        re.I,
-    ),
+    re.compile(r"registered (?:in|there in) ((?:the )?[A-Z][\w-]*(?: [A-Z][\w-]*){0,3})"),
 ]
 _REGISTERED_YEARS = [
     re.compile(r"注册(?:并纳税)?(?:满|已满|不少于|超过)\s*(\d+|[一两二三四五六])\s*(年|个月)"),
@@ -153,14 +129,14 @@ _INDUSTRY_EXCLUDE = re.compile(
 
 _BENEFIT = re.compile(
     r"(补贴|补助|奖励|贴息|资助|减免|减半|免费|优先|补足|扶持|担保|subsid|award|grant|reimburs|voucher|"
-    r"refund|exempt|free of charge|priority|compensat|bonus|discount)",
+    r"refund|exempt|free of charge|priority|compensat|bonus|discount|receive)",
     re.I,
 )
 _MONEY = [
     re.compile(rf"{_NUM}\s*(亿元|万元|元)"),
     re.compile(rf"(?:RMB|CNY|USD|US\$)\s*{_NUM}\s*(million|billion)?", re.I),
 ]
-_RATE = re.compile(rf"{_NUM}\s*[%％]")
+_RATE = re.compile(rf"{_NUM}\s*(?:[%％]|percentage points)")
 _CAP_CUE = re.compile(
     r"(最高|不超过|上限|封顶|最多|capped at|up to|maximum of|no more than|at most)\s*$", re.I
 )

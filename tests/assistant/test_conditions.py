@@ -5,6 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant.ingest.conditions import extract_amounts, extract_conditions, to_wan
+from assistant.types import Amount, Condition
 
 
 def only(text: str, field: str):  # type: ignore[no-untyped-def]
@@ -96,5 +97,81 @@ def test_units_to_wan(value: float, unit: str, wan: float) -> None:
     st.integers(min_value=0, max_value=10_000),
 )
 def test_every_extracted_span_is_the_text_it_claims(text: str, base: int) -> None:
-    for item in [*extract_conditions(text, base), *extract_amounts(text, base)]:
+    items: list[Condition | Amount] = [
+        *extract_conditions(text, base),
+        *extract_amounts(text, base),
+    ]
+    for item in items:
         assert text[item.start - base : item.end - base] == item.text
+
+
+def test_every_restriction_becomes_a_condition_structured_or_to_confirm() -> None:
+    from assistant.ingest.restrictions import read_clause
+
+    text = (
+        "省级设备更新改造补助仅面向规模以上工业企业，单个项目生产性设备投资额不低于500万元，"
+        "且设备于2022年9月1日以后完成安装调试，贷款期限不少于1年。"
+    )
+    found = read_clause(text, 10, "doc:2.1", context="require")
+    fields = {(c.field, c.operator, str(c.value), c.subject) for c in found}
+    assert ("above_designated_size", "==", "True", None) in fields
+    assert ("action_amount", ">=", "500.0", "buy_equipment") in fields
+    assert ("action_date", ">=", "2022-09-01", "buy_equipment") in fields
+    # A loan term is a fact of the loan, and nothing is left to confirm.
+    assert ("action_months", ">=", "12.0", "tech_loan") in fields
+    assert [c.text for c in found if c.field == "other"] == []
+    for c in found:
+        assert text[c.start - 10 : c.end - 10] == c.text and c.clause_id == "doc:2.1"
+
+
+def test_grant_part_is_the_benefit_and_what_precedes_it_the_condition() -> None:
+    from assistant.ingest.restrictions import read_clause
+
+    text = (
+        "A cross-border e-commerce platform operator registered in Sample City that serves at "
+        "least 50 local exporting enterprises in 2023 receives a one-time award of RMB 500,000."
+    )
+    found = read_clause(text, 0, "doc:1", context="grant")
+    fields = {c.field for c in found}
+    assert {"role", "region", "count"} <= fields
+    assert not any("500,000" in c.text for c in found)
+    window = read_clause(
+        "Eligible enterprises receive a subsidy of 60% of the short-term export credit insurance "
+        "premium actually paid for policies running between 1 October 2023 and 30 September 2024.",
+        0,
+        "doc:2",
+        context="grant",
+    )
+    dates = [c for c in window if c.field == "action_date"]
+    assert dates and dates[0].value == ["2023-10-01", "2024-09-30"]
+    assert dates[0].subject == "credit_insurance"
+
+
+def test_exclusion_items_and_cumulative_caps_are_conditions() -> None:
+    from assistant.ingest.measures import measures_of
+    from assistant.types import Chunk
+
+    def chunk(clause_id: str, text: str, start: int) -> Chunk:
+        return Chunk(
+            clause_id, "d", "d › x", None, start, start + len(text), 1, text, "zh", 0, text
+        )
+
+    texts = [
+        ("d:1", "第一条 本措施适用于在样例县行政区域内依法登记注册的制造业企业。"),
+        ("d:2", "第二条 按设备投资额的10%给予补助，单个项目最高不超过300万元。"),
+        (
+            "d:3",
+            "第三条 不予支持情形。有下列情形之一的，不予支持：购置二手设备的；项目属于钢铁行业的。",
+        ),
+        ("d:4", "第四条 累计上限。同一企业获得的各项支持资金累计不超过500万元。"),
+    ]
+    chunks, offset = [], 0
+    for clause_id, text in texts:
+        chunks.append(chunk(clause_id, text, offset))
+        offset += len(text) + 1
+    (measure,) = measures_of(chunks)
+    fields = {(c.field, str(c.value)) for c in measure.conditions}
+    assert ("attestation", "new_equipment") in fields
+    assert ("industry", "['steel']") in fields
+    assert ("cumulative_cap", "no_prior_support") in fields
+    assert ("role", "['manufacturer']") in fields

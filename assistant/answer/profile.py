@@ -1,0 +1,287 @@
+"""An enterprise described in words (Chinese or English) → a typed Profile.
+
+Rules over the shared vocabulary (`assistant.vocabulary`): roles, actions with the amount,
+date, area or count said next to them, attestations ("no dishonesty record"),
+certifications, locality, size, ownership, export share and exports. What the rules cannot
+read stays unknown; the profile is echoed back so the user can correct it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from assistant.answer.eligibility import LocalityMap
+from assistant.ingest.conditions import _cn_count, industries_in, to_wan
+from assistant.ingest.restrictions import vocabulary_matches
+from assistant.types import Action, Profile
+from assistant.vocabulary import ACTIONS, ATTESTATIONS, MANUFACTURING, ROLES
+
+_EMPLOYEES = [
+    re.compile(r"(\d[\d,]*)\s*(?:名|个)?(?:员工|职工|人)"),
+    re.compile(r"(\d[\d,]*)[- ]?(?:employees?|staff|people|workers)", re.I),
+]
+_REVENUE = [
+    re.compile(
+        r"(?:年?营业收入|年营收|营收|年收入|销售额|产值)\s*(?:约|为|达|是)?\s*(\d+(?:[.,]\d+)*)\s*(亿元|万元|亿|万)"
+    ),
+    re.compile(
+        r"(?:revenue|turnover|sales)[^.;,]{0,30}?RMB\s*(\d+(?:[.,]\d+)*)\s*(million|billion)",
+        re.I,
+    ),
+]
+_SHARE = [
+    re.compile(r"出口[^，。,;；]{0,14}?(\d+(?:\.\d+)?)\s*[%％]"),
+    re.compile(r"export(?:s|ing)?[^,.;]{0,30}?(\d+(?:\.\d+)?)\s*%", re.I),
+    re.compile(r"(\d+(?:\.\d+)?)\s*%[^,.;]{0,20}?export", re.I),
+    re.compile(
+        r"exports?\b[^.;]{0,60}?(\d+(?:\.\d+)?)\s*% of (?:its |our )?(?:operating )?revenue", re.I
+    ),
+]
+_EXPORTS = [
+    (re.compile(r"出口(?:额|总额)?[^，。%％]{0,8}?(\d+(?:\.\d+)?)\s*(亿|万)(美元|元)?"), "zh"),
+    (
+        re.compile(
+            r"exports?[^,.;%]{0,30}?(USD|RMB|US\$)\s*(\d+(?:\.\d+)?)\s*(million|billion)?", re.I
+        ),
+        "en",
+    ),
+]
+_YEARS = [
+    re.compile(r"注册(?:了|满|已满)?\s*(\d+|[一两二三四五六])\s*(年|个月)"),
+    re.compile(r"registered[^,.;]{0,40}?(?:for )?(\d+)\s*(years?|months?)", re.I),
+]
+_OWNERSHIP = [
+    (
+        "foreign_invested",
+        re.compile(r"外资|外商投资|中外合资|foreign[- ]invested|joint venture", re.I),
+    ),
+    ("state_owned", re.compile(r"国有|国企|state[- ]owned|\bSOE\b", re.I)),
+    ("private", re.compile(r"民营|私营|民企|private", re.I)),
+]
+_CERTS = [
+    ("little_giant", re.compile(r"小巨人|little giant", re.I)),
+    # A little giant says so; "专精特新" alone is the provincial or city title.
+    ("srdi", re.compile(r"专精特新(?![“\"]?小巨人)|\bSRDI\b(?! little giant)", re.I)),
+    ("high_tech", re.compile(r"高新技术企业|high[- ]tech enterprise", re.I)),
+]
+_NEGATED_CERT = re.compile(
+    r"(?:不是|非|没有|未|not|no)\s*(?:an? )?(?:专精特新|SRDI|高新技术企业|小巨人)", re.I
+)
+_SME = re.compile(r"中小企业|小微企业|\bSMEs?\b|small (?:and|or) medium", re.I)
+_MONEY = re.compile(
+    r"(?:(RMB|USD|CNY|US\$)\s*)?(\d+(?:[.,]\d+)*)\s*(亿元|万元|亿|万|million|billion)", re.I
+)
+_RD_RATIO = [
+    re.compile(r"(?:研究开发费用|研发费用|研发投入)[^，。；,;]{0,12}?(\d+(?:\.\d+)?)\s*[%％]"),
+    re.compile(
+        r"R&D (?:spending|expenditure|expenses?|investment)[^,.;]{0,30}?(\d+(?:\.\d+)?)\s*%", re.I
+    ),
+]
+_MONTHS_SAID = [
+    re.compile(r"(?:期限|运营|运行|经营|投入使用)(?:了|为|已)?\s*(\d+(?:\.\d+)?)\s*(年|个月)"),
+    re.compile(r"(\d+(?:\.\d+)?)[- ](years?|months?)[- ](?:loan|term|lease)", re.I),
+    re.compile(
+        r"(?:term of|tenor of|in operation for|operating for|operated for)\s*"
+        r"(\d+(?:\.\d+)?)\s*(years?|months?)",
+        re.I,
+    ),
+]
+_AREA = re.compile(r"(\d+(?:,\d{3})*)\s*(?:平方米|平米|square met(?:re|er)s|sq\.? ?m)", re.I)
+_COUNT = re.compile(
+    r"(\d+)\s*(?:家|local |other )?[^,.;，。]{0,20}?(?:企业|enterprises|exporters|firms)", re.I
+)
+_DATE_ZH = re.compile(r"(\d{4})年(\d{1,2})月(?:(\d{1,2})日)?")
+_MONTHS = "january february march april may june july august september october november december"
+_DATE_EN = re.compile(
+    r"(?:(\d{1,2}) )?(" + "|".join(_MONTHS.split()) + r")(?: (\d{1,2}),?)? (\d{4})", re.I
+)
+_SENTENCE_END = re.compile(r"[。；;!?！？]|\.(?=\s|$)")
+_PIECE = re.compile(r"[，。；;!?！？]|,(?!\d{3})|\.(?=\s|$)|\band\b")
+_ASKS = [
+    re.compile(
+        r"(?:哪些|什么|能否|可以|能不能|是否|可不可以|能).{0,12}(?:申请|享受|申报|支持|政策|补贴|补助|奖励|措施)"
+    ),
+    re.compile(
+        r"\b(?:what|which)\b[^?]{0,60}\b(?:apply|support|subsid|award|measures?|qualify|eligible)|"
+        r"\b(?:can|could) we (?:apply|get|claim|receive)|\b(?:are we|am I) eligible|"
+        r"\bdo we qualify",
+        re.I,
+    ),
+]
+_DESCRIBES = re.compile(
+    r"我们|我司|本公司|我公司|我们公司|本企业|我厂|\bwe(?:'re| are)\b|\bour (?:company|firm|factory)\b|"
+    r"\bwe (?:make|run|have|employ|export|operate)",
+    re.I,
+)
+
+
+def asks_what_applies(text: str) -> bool:
+    """A question that describes the asker's enterprise and asks what it can apply for."""
+    return bool(_DESCRIBES.search(text)) and any(p.search(text) for p in _ASKS)
+
+
+def _first_number(patterns: list[re.Pattern[str]], text: str) -> re.Match[str] | None:
+    for pattern in patterns:
+        if match := pattern.search(text):
+            return match
+    return None
+
+
+def _piece_around(text: str, start: int, end: int) -> str:
+    """The comma-separated piece holding a match: where its amount and date are said."""
+    left = max((m.end() for m in _PIECE.finditer(text, 0, start)), default=0)
+    right = next((m.start() for m in _PIECE.finditer(text, end)), len(text))
+    return text[left:right]
+
+
+def _date(text: str) -> dt.date | None:
+    if zh := _DATE_ZH.search(text):
+        return dt.date(int(zh.group(1)), int(zh.group(2)), int(zh.group(3) or 1))
+    if en := _DATE_EN.search(text):
+        month = _MONTHS.split().index(en.group(2).lower()) + 1
+        day = int(en.group(1) or en.group(3) or 1)
+        return dt.date(int(en.group(4)), month, day)
+    return None
+
+
+# "RMB 400,000": a currency with no unit word is an amount in yuan.
+_YUAN = re.compile(
+    r"(RMB|CNY|USD|US\$)\s*(\d{1,3}(?:,\d{3})+|\d+)(?![\d.,]*\s*(?:million|billion))", re.I
+)
+
+
+def _amount_in(piece: str) -> float | None:
+    if money := _MONEY.search(piece):
+        return _money_wan(money)[0]
+    if yuan := _YUAN.search(piece):
+        return to_wan(float(yuan.group(2).replace(",", "")), "元")
+    return None
+
+
+def _months_in(piece: str) -> float | None:
+    match = _first_number(_MONTHS_SAID, piece)
+    if match is None:
+        return None
+    return float(match.group(1)) * (12 if match.group(2)[0] in "年yY" else 1)
+
+
+def _money_wan(match: re.Match[str]) -> tuple[float, bool]:
+    """An amount in 万 and whether it is in US dollars."""
+    currency, number, unit = match.group(1) or "", match.group(2), match.group(3).lower()
+    value = float(number.replace(",", ""))
+    usd = currency.upper() in {"USD", "US$"}
+    unit = {"亿": "亿元", "万": "万元"}.get(unit, unit)
+    return to_wan(value, unit), usd
+
+
+def _actions(text: str) -> list[Action]:
+    """Actions with what is said next to them. "一个2500万元设备投资的项目" with a major
+    project named: the amount is the project's, as the clause about projects reads it."""
+    actions: list[Action] = []
+    found = vocabulary_matches(ACTIONS, text, "profile")
+    for code, match in found:
+        piece = _piece_around(text, match.start(), match.end())
+        # A term is often said in the next piece ("贷款合同150万元，贷款期限2年"): read on
+        # to the end of the sentence or the next action named.
+        stops = [m.start() for c, m in found if c != code and m.start() > match.end()]
+        stops.append(
+            next((m.start() for m in _SENTENCE_END.finditer(text, match.end())), len(text))
+        )
+        following = text[match.start() : min(stops)]
+        area = _AREA.search(piece)
+        actions.append(
+            Action(
+                kind=code,
+                amount_wan=_amount_in(piece),
+                date=_date(piece),
+                area_sqm=float(area.group(1).replace(",", "")) if area else None,
+                months=_months_in(piece) or _months_in(following),
+                what=piece.strip()[:200] or None,
+            )
+        )
+    # "一个2500万元设备投资的项目 … 重大项目": the equipment investment is the project's.
+    project = next((a for a in actions if a.kind == "major_project" and a.amount_wan is None), None)
+    bought = next((a for a in actions if a.kind == "buy_equipment" and a.amount_wan), None)
+    if project is not None and bought is not None and re.search(r"项目|project", text, re.I):
+        actions[actions.index(project)] = project.model_copy(
+            update={"amount_wan": bought.amount_wan, "date": project.date or bought.date}
+        )
+    return actions
+
+
+def _exports(text: str) -> tuple[float | None, float | None]:
+    for pattern, language in _EXPORTS:
+        match = pattern.search(text)
+        if not match:
+            continue
+        if language == "zh":
+            value = to_wan(float(match.group(1)), {"亿": "亿元", "万": "万元"}[match.group(2)])
+            return (None, value) if match.group(3) == "美元" else (value, None)
+        value = to_wan(float(match.group(2)), (match.group(3) or "元").lower())
+        return (None, value) if match.group(1).upper() in {"USD", "US$"} else (value, None)
+    return None, None
+
+
+def profile_from_text(text: str, localities: LocalityMap, today: dt.date | None = None) -> Profile:
+    """Rules that read an enterprise's description; what they cannot read stays None."""
+    region = None
+    lowered = text.lower()
+    for names in localities.aliases.values():
+        for name in names:
+            if name in lowered and (region is None or len(name) > len(region)):
+                region = name
+    employees = _first_number(_EMPLOYEES, text)
+    revenue = _first_number(_REVENUE, text)
+    share = _first_number(_SHARE, text)
+    years = _first_number(_YEARS, text)
+    above: bool | None = None
+    if re.search(r"规上|规模以上|above[- ]designated[- ]size", text, re.I):
+        above = not re.search(r"(未|没|还没|不是|非)(进|达到|纳入)?\s*规|not above", text, re.I)
+    industries = industries_in(text)
+    roles = [code for code, _ in vocabulary_matches(ROLES, text, "profile")]
+    if not roles and industries and industries[0] in MANUFACTURING:
+        roles = ["manufacturer"]
+    certifications = [] if _NEGATED_CERT.search(text) else [c for c, p in _CERTS if p.search(text)]
+    exports_rmb, exports_usd = _exports(text)
+    rd_ratio = _first_number(_RD_RATIO, text)
+    served = re.search(r"(?:serves?|服务)[^,.;，。]{0,12}?(\d+)", text, re.I)
+    return Profile(
+        region=region,
+        industry=industries[0] if industries else None,
+        employees=int(employees.group(1).replace(",", "")) if employees else None,
+        annual_revenue_wan=(
+            to_wan(
+                float(revenue.group(1).replace(",", "")),
+                {"亿": "亿元", "万": "万元"}.get(revenue.group(2), revenue.group(2)),
+            )
+            if revenue
+            else None
+        ),
+        ownership=next((o for o, p in _OWNERSHIP if p.search(text)), None),
+        export_share=float(share.group(1)) / 100 if share else None,
+        certifications=certifications,
+        above_designated_size=above,
+        registered_years=(
+            (_cn_count(years.group(1)) if not years.group(1).isdigit() else float(years.group(1)))
+            / (12 if years.group(2).startswith(("个月", "month")) else 1)
+            if years
+            else None
+        ),
+        annual_exports_wan=exports_rmb,
+        annual_exports_usd_wan=exports_usd,
+        roles=roles,
+        actions=_actions(text),
+        attestations=[code for code, _ in vocabulary_matches(ATTESTATIONS, text, "profile")],
+        served_enterprises=int(served.group(1)) if served else None,
+        rd_ratio=float(rd_ratio.group(1)) / 100 if rd_ratio else None,
+        as_of=today,
+        free_text=text[:4000],
+    )
+
+
+def is_sme_stated(text: str) -> bool:
+    return bool(_SME.search(text))
+
+
+__all__ = ["asks_what_applies", "profile_from_text"]

@@ -1,0 +1,697 @@
+"""Every restricting phrase of a clause → a condition, structured or "to confirm".
+
+A clause is read fragment by fragment (split at sentence ends, semicolons and commas). In a
+fragment, the rules of `conditions.py` and the vocabulary's roles, actions and attestations
+find the structured conditions; if words that restrict who or what qualifies are left over,
+the whole fragment becomes an `other` condition with its verbatim text, so nothing a clause
+asks for is ever dropped. In a granting clause only the part before the grant ("…的，给予",
+"… receives") is read as conditions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+
+from assistant.ingest.conditions import _number, extract_conditions, industries_in, to_wan
+from assistant.types import Condition
+from assistant.vocabulary import ACTIONS, ATTESTATIONS, INDUSTRIES, ROLES, Term
+
+# A comma between digits groups thousands ("1,000"); a colon before a year still ends a piece.
+_FRAGMENT_END = re.compile(r"[。；;！？!?\n]|\.(?=\s|$)|[，：:]|,(?!\d{3})")
+_GRANT = re.compile(
+    r"给予|一次性奖励|(?:每辆|每人|每个)?(?:增加)?补贴\d|奖励\d|补助\d|贴息的|可以申请|"
+    r"\breceives?\b|\bis granted\b|\bare (?:subsidized|granted)\b|\bis subsidized\b|"
+    r"\bis increased\b|\bcapped at\b",
+    re.I,
+)
+_RESTRICT = re.compile(
+    r"须|应当|应|必须|不得|不予|仅|限于|满足|符合|具备|属于|未|无|不低于|不少于|以上|以下|达到|"
+    r"注册|登记|期间|之前|以后|之后|\bmust\b|\bonly\b|at least|not less|or more|registered|"
+    r"eligible|provided|\bnot\b|\bno\b|\bwho(?:se)?\b|\bthat\b|\bwhich\b|between|under|below|"
+    r"located|used for|along|recognized|on the list",
+    re.I,
+)
+_LEAD_IN = re.compile(
+    r"下列条件|以下条件|下列情形|following conditions|all of the following|同时满足|同时符合|"
+    r"符合下列|meet all",
+    re.I,
+)
+# "不予支持" alone closes an exclusion list's lead-in: the items are the conditions.
+_ONLY_VERDICT = re.compile(r"(?:第.{1,4}条\s*)?(?:不予支持|不得申报本措施支持|不予受理)[。；]?")
+# An article's title ("第一条 适用范围"), a definition ("本措施所称…是指"), how a fact is
+# proven ("as shown in its audited statements"), the basis of a rate ("按设备投资额的10%"), or
+# a relaxation ("Enterprises established in 2023 are eligible if…"): not restrictions.
+_HEADING = re.compile(r"第.{1,4}条\s*[\u4e00-\u9fff]{2,10}")
+_NOT_A_CONDITION = re.compile(
+    r"所称|是指|\bmeans\b|^as shown|^按|use the share over|are eligible if|^including\b|"
+    # How and to whom the money is paid once granted: not who qualifies.
+    r"\bis paid to\b|\bpays only\b|拨付给|直接拨付|"
+    # The basis of a rate ("按企业实际支付利息的50%"), wherever it stands in the piece.
+    r"按[^，。；]{0,30}?的?\d+(?:\.\d+)?\s*[%％]",
+    re.I,
+)
+_OPEN_TO_ALL = re.compile(r"same terms|alike|一视同仁|同一标准|不论|无论|regardless", re.I)
+_EXCLUSION = re.compile(
+    r"不予支持|不予补助|不支持|不享受|不在.{0,8}范围|not supported|not eligible|do not receive|"
+    r"does not apply",
+    re.I,
+)
+# Words that carry no condition of their own once the structured parts are taken out.
+_FILLER_ZH = re.compile(
+    r"[的在和及与或且并其为对于按以、（）()“”\"《》〔〕\d%％.,\s-]|企业|本措施|本办法|本条|项目|"
+    r"申请|申报|符合|条件|属于|行业|领域|年度|当年|上一|一个|单个|同一|有下列情形之一|"
+    r"依法|行政区域内|具有|资格|满足|以下|以上|下列|规定|标准|万元|亿元|元|不低于|不少于|"
+    r"达到|之间|期间|至|日|月|年|第[一二三四五六七八九十]+条|已|完成|实际|有|是|"
+    r"近三年|近两年|三年内|未|无|被列入|名单|发生|重大|较大|及以上|主体|补助|补贴|奖励|贴息|支持|"
+    r"资金|省级|市级|县级|面向|仅|适用于|投资额|设备|生产性|安装调试|更新|改造|以后|之后|以前|之前|前|"
+    r"不得|不予|新签订|签订|合同|银行业金融机构|金融机构|用于|购置|购买|可以|给予|一次性|"
+    r"措施|办法|本|所称|情形|下列|之一|应|须|应当|同时|是指|不含税|含税|适用范围|支持条件|"
+    r"截至|截止|且|按照|文件|标准|划分|[(（](?:including|含)[^)）]*[)）]|"
+    # A reference to the document that defines a term ("工信部联企业〔2011〕300号").
+    r"[\u4e00-\u9fff]{1,12}〔\d{4}〕\d+号"
+)
+_FILLER_EN = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "it",
+        "its",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "has",
+        "have",
+        "had",
+        "in",
+        "of",
+        "and",
+        "or",
+        "for",
+        "to",
+        "by",
+        "with",
+        "on",
+        "at",
+        "from",
+        "as",
+        "per",
+        "each",
+        "this",
+        "these",
+        "those",
+        "that",
+        "which",
+        "who",
+        "whose",
+        "enterprise",
+        "enterprises",
+        "company",
+        "companies",
+        "applicant",
+        "applicants",
+        "eligible",
+        "must",
+        "meet",
+        "all",
+        "following",
+        "conditions",
+        "not",
+        "no",
+        "any",
+        "there",
+        "their",
+        "they",
+        "under",
+        "shall",
+        "may",
+        "can",
+        "year",
+        "years",
+        "last",
+        "since",
+        "within",
+        "during",
+        "than",
+        "more",
+        "least",
+        "also",
+        "other",
+        "same",
+        "such",
+        "rmb",
+        "usd",
+        "cny",
+        "million",
+        "billion",
+        "receive",
+        "receives",
+        "subsidy",
+        "award",
+        "support",
+        "supported",
+        "granted",
+        "one-time",
+        "time",
+        "new",
+        "annual",
+        "export",
+        "exports",
+        "revenue",
+        "accounted",
+        "operating",
+        "share",
+        "including",
+        "produce",
+        "own",
+        "exported",
+        "goods",
+        "products",
+        "usable",
+        "area",
+        "lease",
+        "term",
+        "product",
+        "date",
+        "application",
+        "document",
+        "main",
+        "business",
+    ]
+)
+
+
+@cache
+def _compiled(terms: tuple[Term, ...], side: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple(
+        (term.code, re.compile("|".join(getattr(term, side)), re.I))
+        for term in terms
+        if getattr(term, side)
+    )
+
+
+def vocabulary_matches(
+    terms: tuple[Term, ...], text: str, side: str = "clause"
+) -> list[tuple[str, re.Match[str]]]:
+    found = []
+    for code, pattern in _compiled(terms, side):
+        match = pattern.search(text)
+        if match:
+            found.append((code, match))
+    return found
+
+
+def _all_matches(terms: tuple[Term, ...], text: str) -> list[tuple[str, re.Match[str]]]:
+    """Every mention of every term, not only each term's first."""
+    return [
+        (code, match)
+        for code, pattern in _compiled(terms, "clause")
+        for match in pattern.finditer(text)
+    ]
+
+
+def fragments(text: str) -> Iterator[tuple[int, int]]:
+    """Spans of the comma- and sentence-separated pieces of `text`, stripped."""
+    start = 0
+    for match in _FRAGMENT_END.finditer(text):
+        yield from _stripped(text, start, match.start())
+        start = match.end()
+    yield from _stripped(text, start, len(text))
+
+
+def _stripped(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    piece = text[start:end]
+    lead = len(piece) - len(piece.lstrip(" \t-•·"))
+    # "（一）", "1.", "(2)" number an item; they are not part of what it asks.
+    number = re.match(r"(?:[（(][一二三四五六七八九十\d]+[）)]|\d+\.\s)", piece[lead:])
+    if number:
+        lead += number.end()
+    trail = len(piece) - len(piece.rstrip())
+    if end - trail > start + lead:
+        yield start + lead, end - trail
+
+
+_NUM = r"(\d+(?:,\d{3})*(?:\.\d+)?)"
+_MONEY_AT_LEAST = [
+    re.compile(rf"(?:不低于|不少于|达到|(?<![不最高])超过)\s*{_NUM}\s*(万元|亿元|元)"),
+    re.compile(rf"{_NUM}\s*(万元|亿元)(?:以上|及以上)"),
+    re.compile(rf"(?:at least|not less than)\s*(?:RMB|CNY)\s*{_NUM}\s*(million|billion)?", re.I),
+    re.compile(rf"(?:RMB|CNY)\s*{_NUM}\s*(million|billion)?\s*or more", re.I),
+]
+_MONEY_BELOW = [
+    re.compile(rf"(?:below|under|less than)\s*(RMB|USD|CNY)\s*{_NUM}\s*(million|billion)?", re.I),
+    re.compile(rf"(?:低于|不足|不超过)\s*{_NUM}\s*(万元|亿元|万美元)(?!.{{0,4}}(?:补|奖))"),
+]
+_EXPORTS = re.compile(r"exports?\b|出口额|出口总额|出口", re.I)
+# A floor lowered by a variant ("单笔贷款金额下限降低至100万元"): the new floor.
+_FLOOR_LOWERED = re.compile(rf"(?:下限|门槛)(?:降低|调整|放宽)(?:至|到|为)\s*{_NUM}\s*(万元|亿元)")
+_MONTHS_AT_LEAST = [
+    re.compile(
+        rf"(?:期限|运营|运行|经营|投入使用)(?:时间)?(?:满|不少于|不低于|不短于|达到)\s*{_NUM}\s*(年|个月)"
+    ),
+    re.compile(
+        rf"(?:(?:term|tenor) of|in operation for|operating for|operated for)\s*"
+        rf"(?:at least|not less than|no less than)\s*{_NUM}\s*(years?|months?)",
+        re.I,
+    ),
+]
+_AREA = re.compile(rf"(?:at least|不低于|不少于)\s*{_NUM}\s*(?:square met(?:re|er)s|平方米)", re.I)
+_SERVED = [
+    re.compile(rf"serves? at least\s*{_NUM}\b[^.;,]{{0,40}}?enterprises", re.I),
+    re.compile(rf"服务[^，。；]{{0,12}}?企业(?:不少于|达到)\s*{_NUM}\s*家"),
+]
+_RD_RATIO = [
+    re.compile(
+        r"(?:研究开发费用|研发费用|研发投入)(?:总额)?占[^，。；]{0,10}?(?:营业收入|销售收入)"
+        rf"[^，。；\d]{{0,6}}?(?:不低于|不少于|达到|在)\s*{_NUM}\s*[%％]"
+    ),
+    re.compile(
+        r"R&D (?:spending|expenditure|expenses?|investment)[^.;]{0,40}?"
+        rf"(?:at least|not less than|no less than)\s*{_NUM}\s*%",
+        re.I,
+    ),
+]
+# A clause's list of what is (or is not) paid for: "Eligible services are A, B and C",
+# "A, B and C are not eligible", "支持范围包括A、B和C".
+_LIST_IN = re.compile(
+    r"^(?:Eligible|Supported|Covered) [\w -]{2,30}? (?:are|include)\s+(?P<items>.+?)\s*$|"
+    r"^支持(?:的)?(?:服务|范围|内容|事项)(?:包括|为)[：:]?(?P<zh>.+?)$",
+    re.I,
+)
+_LIST_OUT = re.compile(
+    r"^(?P<items>[^:;]+?)\s+are not eligible\s*$|^(?P<zh>[^：；]+?)不在支持范围(?:内|之内)?$", re.I
+)
+_ITEM_SPLIT = re.compile(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+|、|和|及|或")
+_MONTHS = "january february march april may june july august september october november december"
+_MONTH = {m: i for i, m in enumerate(_MONTHS.split(), start=1)}
+_DATE = (
+    r"(\d{4}年\d{1,2}月\d{1,2}日|\d{1,2} (?:"
+    + "|".join(m.capitalize() for m in _MONTH)
+    + r") \d{4})"
+)
+_DATE_RANGE = re.compile(rf"{_DATE}\s*(?:至|到|to|and)\s*{_DATE}")
+_DATE_AFTER = re.compile(
+    rf"(?:{_DATE}\s*(?:以后|之后|起))|(?:(?:after|since|on or after)\s*{_DATE})", re.I
+)
+_DATE_BEFORE = re.compile(rf"(?:{_DATE}\s*(?:前|之前|以前))|(?:(?:before|by)\s*{_DATE})", re.I)
+
+
+def iso_date(text: str) -> str:
+    zh = re.match(r"(\d{4})年(\d{1,2})月(\d{1,2})日", text)
+    if zh:
+        return f"{zh.group(1)}-{int(zh.group(2)):02d}-{int(zh.group(3)):02d}"
+    day, month, year = text.split()
+    return f"{year}-{_MONTH[month.lower()]:02d}-{int(day):02d}"
+
+
+class _Reader:
+    """Collects the conditions of one fragment, with spans in document offsets."""
+
+    def __init__(self, text: str, base: int, clause_id: str | None, sentence: str) -> None:
+        self.text, self.base, self.clause_id, self.sentence = text, base, clause_id, sentence
+        self.found: list[Condition] = []
+        self.covered: list[tuple[int, int]] = []
+
+    def add(
+        self,
+        field: str,
+        op: str,
+        value: object,
+        span: tuple[int, int],
+        unit: str | None = None,
+        subject: str | None = None,
+    ) -> None:
+        start, end = span
+        self.found.append(
+            Condition.model_validate(
+                {
+                    "field": field,
+                    "operator": op,
+                    "value": value,
+                    "unit": unit,
+                    "text": self.text[start:end],
+                    "start": self.base + start,
+                    "end": self.base + end,
+                    "subject": subject,
+                    "clause_id": self.clause_id,
+                }
+            )
+        )
+        self.covered.append(span)
+
+    def subject(self) -> str | None:
+        """The action a threshold or date in this fragment is about: named in the fragment,
+        else in its sentence."""
+        matches = vocabulary_matches(ACTIONS, self.text)
+        if matches:
+            # The head noun: last in Chinese ("…设备投资额5亿元以上的制造业重大项目"),
+            # first in English ("the warehouse must have…").
+            chinese = re.search(r"[\u4e00-\u9fff]", self.text) is not None
+            pick = max if chinese else min
+            return pick(matches, key=lambda m: m[1].start())[0]
+        # Else the sentence's action named nearest before the fragment ("…设备投资额不低于
+        # 500万元，且设备于…以后完成安装调试，贷款期限…": the equipment, not the loan).
+        at = max(0, self.sentence.find(self.text))
+        before = [m for m in _all_matches(ACTIONS, self.sentence) if m[1].start() < at]
+        after = [m for m in _all_matches(ACTIONS, self.sentence) if m[1].start() >= at]
+        if before:
+            return max(before, key=lambda m: m[1].start())[0]
+        return min(after, key=lambda m: m[1].start())[0] if after else None
+
+
+def read_fragment(
+    text: str,
+    base: int,
+    clause_id: str | None,
+    sentence: str,
+    *,
+    context: str,
+    named: str | None = None,
+) -> list[Condition]:
+    """The conditions of one fragment. `named` is the sentence up to its grant, where the
+    beneficiaries are named, when the fragment is that part. `context` is "grant" (a granting clause), "require"
+    (a clause stating conditions) or "exclude" (an item of a "不予支持" list)."""
+    reader = _Reader(text, base, clause_id, sentence)
+    open_to_all = _OPEN_TO_ALL.search(sentence) is not None
+    if context == "who":
+        # Whoever is named before the grant is whom it is for: industries included.
+        # "Enterprises exporting new energy vehicles, power batteries or photovoltaic
+        # products receive…" names them by what they make, with no word for "industry";
+        # a role named there ("e-commerce platform operator") says who instead.
+        codes = industries_in(named or text)
+        said = re.search(r"industr|sector|行业|领域|产业", named or text, re.I) is not None
+        if codes and (
+            said or (industries_in(text) and not vocabulary_matches(ROLES, named or text))
+        ):
+            reader.add("industry", "in", codes, (0, len(text)))
+        if OTHER_GROUP.match(named or text) or OTHER_GROUP.match(text):
+            # "Other eligible enterprises receive 30%": those outside a group another item
+            # names, which no single fact settles.
+            reader.found.append(
+                Condition(
+                    field="other",
+                    operator="confirm",
+                    value=text,
+                    text=text,
+                    start=base,
+                    end=base + len(text),
+                    clause_id=clause_id,
+                )
+            )
+            reader.covered.append((0, len(text)))
+        context = "require"
+    for condition in extract_conditions(text, base):
+        if condition.field == "ownership" and open_to_all:
+            reader.covered.append((condition.start - base, condition.end - base))
+            continue
+        condition = condition.model_copy(update={"clause_id": clause_id})
+        if context == "exclude" and condition.field == "industry":
+            condition = condition.model_copy(update={"operator": "not_in"})
+        reader.found.append(condition)
+        reader.covered.append((condition.start - base, condition.end - base))
+    _thresholds(reader)
+    _dates(reader)
+    for code, pattern in _compiled(ROLES, "clause"):
+        op = "not_in" if context == "exclude" or _EXCLUSION.search(sentence) else "in"
+        spans = [m.span() for m in pattern.finditer(text)]
+        if spans:
+            reader.add("role", op, [code], spans[0])
+            reader.covered += spans[1:]
+    first = _FIRST_RECOGNIZED.search(text)
+    if first is not None:
+        # "首次被认定为X": the enterprise is newly recognized as X itself; holding a higher
+        # title that implies X is not the same event.
+        reader.covered.append(first.span())
+        reader.found = [
+            c.model_copy(update={"operator": "=="}) if c.field == "certifications" else c
+            for c in reader.found
+        ]
+    for code, _match in vocabulary_matches(ATTESTATIONS, text):
+        # A boilerplate statement (no dishonesty record, no major accident…) is attested
+        # as a whole: its words are the condition.
+        reader.add("attestation", "has", code, (0, len(text)))
+    if context != "exclude":
+        # An action word inside a ratio ("研究开发费用占营业收入的比重") is what the
+        # ratio measures, not something the enterprise must have done.
+        ratios = [(c.start - base, c.end - base) for c in reader.found if c.field == "rd_ratio"]
+        for code, match in vocabulary_matches(ACTIONS, text):
+            if not any(s <= match.start() < e for s, e in ratios):
+                reader.add("action", "has", code, match.span())
+    if context == "exclude" and any(c.field in {"industry", "attestation"} for c in reader.found):
+        # An exclusion applies only when all its parts hold; a profile outside the part
+        # the rules read is settled by it.
+        return reader.found
+    # A date no rule tied to an action still restricts: it is never eaten as filler.
+    loose_date = any(
+        not any(s <= m.start() < e for s, e in reader.covered)
+        for pattern in (_DATE_RANGE, _DATE_AFTER, _DATE_BEFORE)
+        for m in pattern.finditer(text)
+    )
+    if (loose_date or _leftover(text, reader.covered)) and (
+        context != "grant" or _RESTRICT.search(text) or loose_date
+    ):
+        reader.found.append(
+            Condition(
+                field="other",
+                operator="confirm",
+                value=text,
+                text=text,
+                start=base,
+                end=base + len(text),
+                clause_id=clause_id,
+            )
+        )
+    return reader.found
+
+
+def _thresholds(reader: _Reader) -> None:
+    text = reader.text
+    taken = {(c.start - reader.base, c.end - reader.base) for c in reader.found}
+    for pattern in _MONEY_AT_LEAST:
+        for match in pattern.finditer(text):
+            if any(s <= match.start() < e for s, e in taken):
+                continue
+            value = to_wan(_number(match.group(1)), match.group(2) or "元")
+            subject = reader.subject()
+            if subject is not None:
+                reader.add("action_amount", ">=", value, match.span(), "万元", subject)
+    for pattern in _MONEY_BELOW:
+        for match in pattern.finditer(text):
+            groups = match.groups()
+            currency, number, unit = (
+                (groups[0], groups[1], groups[2])
+                if len(groups) == 3
+                else ("", groups[0], groups[1])
+            )
+            if not _EXPORTS.search(text[: match.start()]) and not _EXPORTS.search(reader.sentence):
+                continue
+            usd = currency.upper() == "USD" or unit == "万美元"
+            value = _number(number) if unit == "万美元" else to_wan(_number(number), unit or "元")
+            reader.add("annual_exports", "<", value, match.span(), "万美元" if usd else "万元")
+    for match in _FLOOR_LOWERED.finditer(text):
+        subject = reader.subject()
+        if subject is not None:
+            value = to_wan(_number(match.group(1)), match.group(2))
+            reader.add("action_amount", ">=", value, match.span(), "万元", subject)
+    for pattern in _MONTHS_AT_LEAST:
+        for match in pattern.finditer(text):
+            subject = reader.subject()
+            if subject is not None:
+                months = _number(match.group(1)) * (12 if match.group(2)[0] in "年y" else 1)
+                reader.add("action_months", ">=", months, match.span(), "months", subject)
+    for pattern in _RD_RATIO:
+        for match in pattern.finditer(text):
+            reader.add("rd_ratio", ">=", _number(match.group(1)) / 100, match.span(), "share")
+    for match in _AREA.finditer(text):
+        reader.add("area", ">=", _number(match.group(1)), match.span(), "m²", reader.subject())
+    for pattern in _SERVED:
+        for match in pattern.finditer(text):
+            reader.add(
+                "count",
+                ">=",
+                _number(match.group(1)),
+                match.span(),
+                "enterprises",
+                "served_enterprises",
+            )
+
+
+def _dates(reader: _Reader) -> None:
+    text = reader.text
+    subject = reader.subject()
+    if subject is None:
+        return  # a date not tied to an action is left for "to confirm"
+    spans: list[tuple[int, int]] = []
+    for match in _DATE_RANGE.finditer(text):
+        value = [iso_date(match.group(1)), iso_date(match.group(2))]
+        reader.add("action_date", "between", value, match.span(), None, subject)
+        spans.append(match.span())
+    for pattern, op in ((_DATE_AFTER, ">="), (_DATE_BEFORE, "<=")):
+        for match in pattern.finditer(text):
+            if any(s <= match.start() < e for s, e in spans):
+                continue
+            date = next(g for g in match.groups() if g)
+            reader.add("action_date", op, iso_date(date), match.span(), None, subject)
+
+
+def _leftover(text: str, covered: list[tuple[int, int]]) -> bool:
+    """Whether words that restrict remain once the structured spans are taken out."""
+    keep = [True] * len(text)
+    for start, end in covered:
+        for i in range(max(0, start), min(len(text), end)):
+            keep[i] = False
+    rest = "".join(ch if k else " " for ch, k in zip(text, keep, strict=True))
+    rest = re.sub(r"[(（](?:including|含)[^)）]*[)）]", " ", rest, flags=re.I)
+    for names in INDUSTRIES.values():
+        for name in names:
+            rest = re.sub(re.escape(name), " ", rest, flags=re.I)
+    zh = _FILLER_ZH.sub("", re.sub(r"[A-Za-z]+", "", rest))
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z-]*", rest) if w.lower() not in _FILLER_EN]
+    return len(zh) >= 3 or len(words) >= 2
+
+
+OTHER_GROUP = re.compile(r"^[\s\-•·]*(?:\d+\.\s*)?(?:other\b|其他|其余)", re.I)
+_FIRST_RECOGNIZED = re.compile(
+    r"首次(?:被)?(?:认定|评定|评为)为?|first (?:recognized|certified|named) as", re.I
+)
+_OWNERSHIP_WORD = re.compile(
+    r"state[- ]owned|private|foreign[- ]invested|国有|民营|外资|外商投资|私营", re.I
+)
+_SENTENCE = re.compile(r"[^。；;\n]+?(?:\.(?=\s|$)|$)|[^。；;\n]+", re.M)
+
+
+def _sentences(text: str) -> Iterator[tuple[int, int]]:
+    for match in _SENTENCE.finditer(text):
+        yield from _stripped(text, match.start(), match.end())
+
+
+def item_lists(text: str, base: int, clause_id: str | None) -> list[Condition]:
+    """Sentences that list what is (or is not) paid for, each one condition on what the
+    enterprise's action was for. A list naming a role ("logistics agents … are not
+    eligible") says who, not what, and is left to the other rules."""
+    found: list[Condition] = []
+    for s, e in _sentences(text):
+        sentence = text[s:e].rstrip(".。 ")
+        match = _LIST_IN.match(sentence)
+        operator = "in"
+        if match is None:
+            match = _LIST_OUT.match(sentence)
+            operator = "not_in"
+            if match is None or vocabulary_matches(ROLES, sentence):
+                continue
+        items = match.group("items") or match.group("zh") or ""
+        values = [i.strip() for i in _ITEM_SPLIT.split(items) if i and i.strip()]
+        if len(values) < 2:
+            continue
+        found.append(
+            Condition(
+                field="action_detail",
+                operator=operator,
+                value=values,
+                text=sentence,
+                start=base + s,
+                end=base + s + len(sentence),
+                clause_id=clause_id,
+            )
+        )
+    return found
+
+
+def read_clause(text: str, base: int, clause_id: str | None, *, context: str) -> list[Condition]:
+    """Every condition a clause states. In a granting clause, a fragment's grant ("给予…",
+    "receives …") and what follows it are the benefit, not a condition."""
+    found: list[Condition] = item_lists(text, base, clause_id)
+    listed = [(c.start - base, c.end - base) for c in found]
+    for s, e in fragments(text):
+        piece = text[s:e]
+        if any(ls <= s < le for ls, le in listed):
+            continue
+        sentence = _sentence_around(text, s)
+        if _OPEN_TO_ALL.search(sentence) and len(_OWNERSHIP_WORD.findall(sentence)) >= 2:
+            continue  # "state-owned, private and foreign-invested apply on the same terms"
+        if (
+            (_LEAD_IN.search(piece) and len(piece) < 60)
+            or _ONLY_VERDICT.fullmatch(piece)
+            or _NOT_A_CONDITION.search(piece)
+            or _HEADING.fullmatch(piece)
+        ):
+            continue
+        before_grant = False
+        if context == "grant":
+            grant = _GRANT.search(piece)
+            if grant is None and _names_beneficiary(text, s, e):
+                before_grant = True
+            elif grant is not None:
+                before_grant = True
+                # After the grant, only a window on what is paid for restricts ("premium
+                # paid for policies running between 1 October 2023 and …").
+                tail = _Reader(
+                    text[s + grant.start() : e],
+                    base + s + grant.start(),
+                    clause_id,
+                    _sentence_around(text, s),
+                )
+                _dates(tail)
+                # A floor can follow the cue ("申请贴息的单笔贷款金额应不低于300万元").
+                _thresholds(tail)
+                found += tail.found
+                e = s + grant.start()
+                while e > s and text[e - 1] in " ，,的":
+                    e -= 1
+                if e <= s:
+                    continue
+                piece = text[s:e]
+        sentence = _sentence_around(text, s)
+        if re.search(r"所称|是指|\bmeans\b", sentence):
+            continue  # a definition says what a word means, not who qualifies
+        # What comes before a grant ("购买…乘用车的，每辆补贴") is a condition by position.
+        named = None
+        if before_grant:
+            # The whole phrase that names the beneficiaries, up to the grant of the sentence.
+            head = max(text.rfind(p, 0, s) for p in "。；;\n") + 1
+            stop = min(
+                (i for i in (text.find(p, e) for p in "。；;\n") if i >= 0), default=len(text)
+            )
+            grant_at = _GRANT.search(text, s, stop)
+            named = text[head : grant_at.start() if grant_at else e]
+        found += read_fragment(
+            piece,
+            base + s,
+            clause_id,
+            sentence,
+            context="who" if before_grant else context,
+            named=named,
+        )
+    return found
+
+
+def _names_beneficiary(text: str, start: int, end: int) -> bool:
+    """A fragment of a granting clause that names whom the grant is for by its position: a
+    Chinese conditional ending in 的 ("企业首次被认定为…的，一次性奖励…"), or any Chinese
+    fragment before the grant of its sentence."""
+    if text[start:end].endswith("的") and re.search(r"[，,]", text[end : end + 1]):
+        return True
+    stop = min((i for i in (text.find(p, end) for p in "。；;\n") if i >= 0), default=len(text))
+    return _GRANT.search(text, end, stop) is not None
+
+
+def _sentence_around(text: str, offset: int) -> str:
+    start = max(text.rfind(p, 0, offset) for p in "。；;\n.") + 1
+    ends = [i for i in (text.find(p, offset) for p in "。；;\n") if i >= 0]
+    return text[start : min(ends) if ends else len(text)]
+
+
+__all__ = [
+    "OTHER_GROUP",
+    "fragments",
+    "iso_date",
+    "item_lists",
+    "read_clause",
+    "read_fragment",
+    "vocabulary_matches",
+]

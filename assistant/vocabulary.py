@@ -1,0 +1,57 @@
+"""The words eligibility reads, as data: industries, roles, actions, attestations.
+
+They live in `data/eligibility_vocabulary.json`. Both sides use one table: the condition
+rules (a clause names a role or an action) and the profile reader (an enterprise says it is
+one or did one). Patterns are regular expressions, matched case-insensitively; Chinese and
+English side by side. Adding a word to the file changes what both sides understand, with no
+change to the rule code.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DATA = Path(__file__).resolve().parent / "data" / "eligibility_vocabulary.json"
+
+
+@dataclass(frozen=True)
+class Term:
+    """One code with the phrases that name it in a clause and in a description, and the
+    question the chat asks to find out (English, Chinese)."""
+
+    code: str
+    clause: tuple[str, ...]
+    profile: tuple[str, ...]
+    question_en: str = ""
+    question_zh: str = ""
+
+
+def _terms(rows: list[dict[str, Any]]) -> tuple[Term, ...]:
+    return tuple(
+        Term(
+            code=row["code"],
+            clause=tuple(row.get("clause", ())),
+            profile=tuple(row.get("profile", ())),
+            question_en=row.get("question_en", ""),
+            question_zh=row.get("question_zh", ""),
+        )
+        for row in rows
+    )
+
+
+_DATA: dict[str, Any] = json.loads(DATA.read_text("utf-8"))
+
+INDUSTRIES: dict[str, tuple[str, ...]] = {
+    code: tuple(names) for code, names in _DATA["industries"].items()
+}
+# Industries whose firms make things: a profile in one of them is a manufacturer unless it
+# says otherwise.
+MANUFACTURING = frozenset(_DATA["manufacturing"])
+ROLES = _terms(_DATA["roles"])
+ACTIONS = _terms(_DATA["actions"])
+ATTESTATIONS = _terms(_DATA["attestations"])
+
+__all__ = ["ACTIONS", "ATTESTATIONS", "DATA", "INDUSTRIES", "MANUFACTURING", "ROLES", "Term"]

@@ -1,0 +1,236 @@
+"""Eligibility on held-out enterprise profiles: met precision and recall, false "met".
+
+Each row of `datasets/eligibility_profiles.jsonl` is an enterprise (a JSON profile and the
+same facts in words) with the expected status of some measures: met, unknown (to confirm)
+or unmet. The profiles are matched against the bundled corpus plus the two documents under
+`new_documents/`, ingested without manifest entries, so the conditions of a document the
+rules were not written around are read as well. A "false met" is any measure reported met
+whose label is not met, or that has no label at all (nobody checked it, so it cannot count
+as right).
+
+Rows carry a `batch`: "first" (the profiles the matcher was built against), "added" and
+"final" (written from the documents after it, in that order; "final" was scored once
+before any change it prompted). The report gives each batch apart, and the floors:
+met precision, met recall and false met, from `thresholds.json` where it has them
+(`eligibility_met_precision`, `eligibility_met_recall`, `eligibility_false_met` under the
+model's entry), else the issue's targets.
+
+    python -m evals.eligibility [--from-text] [--out out/eval]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.answer.profile import profile_from_text
+from assistant.config import Settings
+from assistant.search.embedding import Embedder, create_embedder
+from assistant.service import PolicyService
+from assistant.types import Profile
+
+ROOT = Path(__file__).resolve().parents[1]
+DATASET = ROOT / "evals" / "datasets" / "eligibility_profiles.jsonl"
+THRESHOLDS = ROOT / "evals" / "thresholds.json"
+# The issue's targets, used where thresholds.json records no eligibility floor: met
+# precision and recall at least these, and no false "met" at all.
+DEFAULT_FLOORS = {"met_precision": 0.95, "met_recall": 0.85, "false_met": 0}
+
+
+@dataclass
+class ProfileCase:
+    id: str
+    language: str
+    text: str
+    profile: Profile
+    labels: dict[str, str]
+    batch: str = "first"
+
+
+@dataclass
+class Scores:
+    true_met: int = 0
+    reported_met: int = 0
+    labelled_met: int = 0
+    false_met: list[str] = field(default_factory=list)
+    unlabelled_met: list[str] = field(default_factory=list)
+    status_right: int = 0
+    labelled: int = 0
+    rows: list[dict[str, object]] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        return self.true_met / self.reported_met if self.reported_met else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.true_met / self.labelled_met if self.labelled_met else 1.0
+
+    def summary(self) -> dict[str, object]:
+        return {
+            "profiles": len({r["profile"] for r in self.rows}),
+            "labelled_measures": self.labelled,
+            "met_precision": round(self.precision, 3),
+            "met_recall": round(self.recall, 3),
+            "false_met": len(self.false_met),
+            "unlabelled_met": len(self.unlabelled_met),
+            "status_accuracy": round(self.status_right / self.labelled, 3) if self.labelled else 0,
+        }
+
+
+def load(path: Path = DATASET) -> list[ProfileCase]:
+    cases = []
+    for line in path.read_text("utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            cases.append(
+                ProfileCase(
+                    row["id"],
+                    row["language"],
+                    row["text"],
+                    Profile.model_validate(row["profile"]),
+                    row["labels"],
+                    row.get("batch", "first"),
+                )
+            )
+    return cases
+
+
+def score(service: PolicyService, cases: Sequence[ProfileCase], from_text: bool) -> Scores:
+    """Match every profile against every measure and compare with its labels."""
+    scores = Scores()
+    for case in cases:
+        if from_text:
+            result = service.eligibility(question=case.text, include_unmet=True, limit=10_000)
+        else:
+            result = service.eligibility(case.profile, include_unmet=True, limit=10_000)
+        got = {m.clause_id: m.status for m in result.measures}
+        for clause_id, status in got.items():
+            if status != "met":
+                continue
+            scores.reported_met += 1
+            expected = case.labels.get(clause_id)
+            if expected == "met":
+                scores.true_met += 1
+            elif expected is None:
+                scores.unlabelled_met.append(f"{case.id}:{clause_id}")
+            else:
+                scores.false_met.append(f"{case.id}:{clause_id} (label {expected})")
+        for clause_id, expected in case.labels.items():
+            actual = got.get(clause_id, "absent")
+            scores.labelled += 1
+            scores.labelled_met += expected == "met"
+            scores.status_right += actual == expected
+            scores.rows.append(
+                {"profile": case.id, "clause_id": clause_id, "expected": expected, "got": actual}
+            )
+    # An unlabelled "met" is not known to be right: it counts against precision.
+    return scores
+
+
+def floors(model: str, path: Path = THRESHOLDS) -> tuple[dict[str, float], str]:
+    """The eligibility floors for `model` and where they come from."""
+    recorded = json.loads(path.read_text("utf-8")).get(model, {}) if path.exists() else {}
+    found = {
+        key: float(recorded[f"eligibility_{key}"])
+        for key in DEFAULT_FLOORS
+        if f"eligibility_{key}" in recorded
+    }
+    if len(found) == len(DEFAULT_FLOORS):
+        return found, str(path.name)
+    return {k: float(v) for k, v in DEFAULT_FLOORS.items()}, "the issue's targets"
+
+
+def check(summary: dict[str, object], limits: dict[str, float]) -> list[str]:
+    """The floors `summary` misses, in words; empty when it meets them all."""
+    missed = []
+    for key in ("met_precision", "met_recall"):
+        if float(summary[key]) < limits[key]:  # type: ignore[arg-type]
+            missed.append(f"{key} {summary[key]} < {limits[key]}")
+    if float(summary["false_met"]) > limits["false_met"]:  # type: ignore[arg-type]
+        missed.append(f"false_met {summary['false_met']} > {limits['false_met']:g}")
+    return missed
+
+
+def build_service(workdir: Path, embedder: Embedder | None = None) -> PolicyService:
+    """The bundled corpus plus the new documents, ingested without manifest entries."""
+    corpus = workdir / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus)
+    for path in (ROOT / "evals" / "new_documents" / "documents").iterdir():
+        shutil.copy(path, corpus / "documents" / path.name)
+    settings = Settings(index_dir=workdir / "index")
+    service = PolicyService(settings, embedder or create_embedder(settings))
+    service.ingest(corpus)
+    return service
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--from-text", action="store_true", help="read profiles from the words")
+    parser.add_argument("--out", type=Path, default=ROOT / "out" / "eval")
+    args = parser.parse_args(argv)
+    cases = load()
+    batches = sorted({c.batch for c in cases}, key=["first", "added", "final"].index)
+    with tempfile.TemporaryDirectory() as tmp:
+        service = build_service(Path(tmp))
+        model = service.settings.embedding_model
+        scores = score(service, cases, args.from_text)
+        by_batch = {
+            b: score(service, [c for c in cases if c.batch == b], args.from_text).summary()
+            for b in batches
+        }
+        service.close()
+    summary = scores.summary()
+    columns = ["all", *batches]
+    table = {"all": summary, **by_batch}
+    print(f"| metric | {' | '.join(columns)} |\n|---|{'---|' * len(columns)}")
+    for key in summary:
+        print(f"| {key} | {' | '.join(str(table[c][key]) for c in columns)} |")
+    limits, source = floors(model)
+    missed = check(summary, limits)
+    print(f"\nFloors ({source}), on all profiles:")
+    print(f"  met precision {summary['met_precision']} (floor {limits['met_precision']})")
+    print(f"  met recall    {summary['met_recall']} (floor {limits['met_recall']})")
+    print(f"  false met     {summary['false_met']} (at most {limits['false_met']:g})")
+    print("  " + ("all floors met" if not missed else "MISSED: " + "; ".join(missed)))
+    for item in scores.false_met + scores.unlabelled_met:
+        print(f"met without a met label: {item}")
+    for row in scores.rows:
+        if row["expected"] != row["got"]:
+            print(
+                f"{row['profile']} {row['clause_id']}: expected {row['expected']}, got {row['got']}"
+            )
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "eligibility.json").write_text(
+        json.dumps(
+            {
+                "summary": summary,
+                "by_batch": by_batch,
+                "floors": limits,
+                "floors_missed": missed,
+                "rows": scores.rows,
+            },
+            ensure_ascii=False,
+            indent=2,
+        ),
+        "utf-8",
+    )
+
+
+def profile_of(text: str, service: PolicyService) -> Profile:
+    """The profile the chat would read from `text` (for checking the reader against labels)."""
+    index = service.index
+    from assistant.answer.eligibility import LocalityMap
+
+    return profile_from_text(
+        text, LocalityMap(d.meta.region or "" for d in index.documents.values())
+    )
+
+
+if __name__ == "__main__":
+    main()
