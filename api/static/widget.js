@@ -49,6 +49,8 @@
 
   var lang = (data.lang || document.documentElement.lang || "zh").slice(0, 2) === "en" ? "en" : "zh";
   var storeSession = data.store === "session";
+  // "generative" or "extractive"; unset, the server's default mode answers.
+  var mode = data.mode === "generative" || data.mode === "extractive" ? data.mode : null;
   var history = [];
   var busy = false;
   var lastQuestion = null;
@@ -237,6 +239,16 @@
     });
   }
 
+  // An eligibility answer ends with the questions that would settle the measures still to
+  // confirm: each becomes a button that puts it in the input, for the user to answer.
+  function renderFollowUps(box, eligibility) {
+    (eligibility.follow_up_questions || []).forEach(function (q) {
+      var b = el("button", { type: "button", class: "chip follow-up", text: q });
+      b.addEventListener("click", function () { input.value = ""; input.placeholder = q; input.focus(); });
+      box.appendChild(b);
+    });
+  }
+
   function renderChips(box, citations) {
     box.textContent = "";
     citations.forEach(function (c) {
@@ -347,8 +359,9 @@
         renderChips(chips, citations);
         if (payload.standalone_question) meta.textContent = t("label") + " · " + t("interpreted") + payload.standalone_question;
       } else if (event === "delta") {
+        // A generated sentence arrives as soon as it is validated; its [n] work at once.
         textSoFar += payload.text;
-        body.textContent = textSoFar;
+        renderAnswer(body, textSoFar, citations);
         // Only the new line is announced, not the whole answer again.
         live.textContent = payload.text;
       } else if (event === "done") {
@@ -360,6 +373,7 @@
           bubble.classList.add("refused");
           meta.textContent = t("label") + " · " + t("refused");
         }
+        if (payload.eligibility) renderFollowUps(bubble, payload.eligibility);
         history.push({ question: question, clause_ids: payload.citations.map(function (c) { return c.clause_id; }) });
         history = history.slice(-3);
         live.textContent = t("done").replace("{n}", String(payload.citations.length));
@@ -374,7 +388,7 @@
       method: "POST",
       credentials: "omit",
       headers: { "Content-Type": "application/json", "Accept": "text/event-stream" },
-      body: JSON.stringify({ question: question, language: lang, history: history })
+      body: JSON.stringify(mode ? { question: question, language: lang, history: history, mode: mode } : { question: question, language: lang, history: history })
     }).then(function (response) {
       if (response.status === 429) throw { friendly: t("rateLimited") };
       if (!response.ok || !response.body) throw { friendly: t("error") };

@@ -1,6 +1,7 @@
 """Extractive answers: the sentences of the retrieved clauses that answer the question,
-quoted verbatim in document order, each with its [n], after a lead-in in the question's
-language. No model writes any of the quoted text.
+quoted verbatim, each with its [n], after a lead-in in the question's language. The best
+clause leads; a clause about another subject than the question's (a fuel car for an
+electric-car question) is left out. No model writes any of the quoted text.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from assistant.answer.subjects import SubjectFilter
 from assistant.ingest.chunking import is_title_like, sentence_spans
 from assistant.search.keyword import tokenize
 from assistant.types import Citation, Document, Language, SearchHit
@@ -36,10 +38,13 @@ def _one_line(text: str) -> str:
 class ExtractiveAnswerer:
     """Selects verbatim spans from retrieved clauses and writes the answer around them."""
 
-    def __init__(self, max_sentences_per_clause: int = 4) -> None:
+    def __init__(
+        self, max_sentences_per_clause: int = 4, subjects: SubjectFilter | None = None
+    ) -> None:
         if max_sentences_per_clause < 1:
             raise ValueError("max_sentences_per_clause must be at least 1")
         self.max_sentences = max_sentences_per_clause
+        self.subjects = subjects or SubjectFilter()
 
     def select(self, question: str, hit: SearchHit, document: Document) -> list[tuple[int, int]]:
         """Spans of `document.text` inside the clause that answer the question."""
@@ -79,7 +84,7 @@ class ExtractiveAnswerer:
     ) -> tuple[str, list[Citation]]:
         citations: list[Citation] = []
         lines: list[str] = []
-        for hit in hits:
+        for hit in self.subjects.keep(question, hits, lambda h: h.chunk.text):
             document = documents[hit.chunk.doc_id]
             for start, end in self.select(question, hit, document):
                 citation = make_citation(len(citations) + 1, hit, document, start, end)

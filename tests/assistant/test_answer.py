@@ -147,6 +147,12 @@ class ReadsItsSources(ChatModelGenerator):
             "另见[42]。"
         )  # no such source: dropped
 
+    def stream(self, messages):  # type: ignore[no-untyped-def]
+        # as a model streams: a few characters at a time
+        text = self.generate(messages)
+        for start in range(0, len(text), 3):
+            yield text[start : start + 3]
+
 
 def test_generative_answer_keeps_only_cited_and_supported_sentences(
     corpus_service: PolicyService,
@@ -175,6 +181,9 @@ def test_unusable_model_output_falls_back_to_extractive(
 def test_a_failing_model_falls_back_to_extractive(corpus_service: PolicyService) -> None:
     class Broken(ChatModelGenerator):
         def generate(self, messages):  # type: ignore[no-untyped-def]
+            raise TimeoutError("model timed out")
+
+        def stream(self, messages):  # type: ignore[no-untyped-def]
             raise TimeoutError("model timed out")
 
     service = PolicyService(

@@ -1,27 +1,30 @@
-"""Generative mode against a real local model (Qwen2.5 0.5B via llama.cpp's OpenAI server).
+"""Generative mode against a real local model (Qwen2.5-Coder 1.5B via llama.cpp's OpenAI
+server, scripts/local_llm.sh's default).
 
 `scripts/local_llm.sh` builds, fetches, verifies and caches everything on first use (about
-seven minutes), then starts in seconds. The model is small: the assertions ask for what it
-can do (a cited answer on easy questions) and for a clean fallback when it cannot.
+eight minutes), then starts in seconds. The assertions ask for what the model does on easy
+questions (a cited direct answer, numbers its sources state, sentences streamed before it
+finishes) and for a clean fallback when it cannot.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from assistant.answer.generative import ChatModelGenerator
+from assistant.answer.generative import ChatModelGenerator, DeliveredSentence
+from assistant.answer.numbers import unsupported
 from assistant.cli import app
 from assistant.config import Settings
 from assistant.service import PolicyService
-from tests.api.conftest import free_port
-from tests.conftest import REPO
+from assistant.types import Answer
+from tests.utils.llm import local_llm
+from tests.utils.net import free_port
 
 pytestmark = pytest.mark.llm
 
@@ -35,21 +38,8 @@ EASY = [
 
 @pytest.fixture(scope="module")
 def llm_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    pidfile = tmp_path_factory.mktemp("llm") / "server.pid"
-    env = {**os.environ, "POLICYQA_LLM_PIDFILE": str(pidfile)}
-    script = str(REPO / "scripts" / "local_llm.sh")
-    started = subprocess.run(
-        ["bash", script, "start", str(port)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-        check=False,
-    )
-    assert started.returncode == 0, started.stdout[-3000:] + started.stderr[-3000:]
-    yield f"http://127.0.0.1:{port}/v1"
-    subprocess.run(["bash", script, "stop"], env=env, timeout=60, check=False)
+    with local_llm(tmp_path_factory.mktemp("llm")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -75,13 +65,35 @@ def test_easy_questions_get_cited_answers(llm_service: PolicyService) -> None:
         if answer.mode == "extractive":
             assert answer.note and "extractive" in answer.note  # a fallback says so
         modes.append(answer.mode)
-    assert "generative" in modes, "the model produced no usable cited answer at all"
+    # the 1.5B answered 4 of 4 here; one miss is the model's, two would be a regression
+    assert modes.count("generative") >= 3, modes
+
+
+def test_sentences_stream_as_validated_with_their_numbers_in_sources(
+    llm_service: PolicyService,
+) -> None:
+    items = list(llm_service.ask_stream(EASY[1], mode="generative"))
+    sentences = [i for i in items if isinstance(i, DeliveredSentence)]
+    answer = items[-1]
+    assert isinstance(answer, Answer)
+    assert answer.mode == "generative", answer.note
+    assert sentences and all(not isinstance(i, Answer) for i in items[:-1])
+    assert answer.answer.startswith("".join(s.text for s in sentences))
+    assert "5000" in sentences[0].text  # the direct answer comes first
+    by_n = {c.n: c for c in answer.citations}
+    for sentence in sentences:
+        cited = [by_n[int(n)] for n in re.findall(r"\[(\d+)\]", sentence.text)]
+        support = "\n".join(f"{c.quote}\n{c.doc_title}\n{c.heading_path}" for c in cited)
+        assert unsupported(sentence.text, support) == [], sentence.text
+    timings = answer.timings_ms
+    assert 0 < timings["first_sentence_ms"] <= timings["total_ms"]
 
 
 def test_generative_answer_keeps_facts_from_its_sources(llm_service: PolicyService) -> None:
     answer = llm_service.ask(EASY[0], mode="generative")
-    assert answer.mode == "generative"
-    assert "100万元" in answer.answer
+    assert answer.mode == "generative", answer.note
+    direct = answer.answer.split("\n原文：")[0]
+    assert "100万元" in direct
     assert any("100万元" in c.quote for c in answer.citations)
 
 
