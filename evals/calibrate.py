@@ -2,31 +2,42 @@
 
     python -m evals.calibrate
 
-Three settings are measured, on the dev half of the questions only (`evals/splits.py`);
-the evaluation reports on the test half, which nothing here reads:
-1. cross_language_bonus: the value (on a grid) that maximizes hit@5 over the answerable
-   questions; ties go to the one finding more cross-language questions, then to the smaller
-   bonus.
-2. support_threshold and cross_language_support_threshold: with that bonus, the threshold on
-   the best calibrated similarity that maximizes balanced accuracy (refusing unanswerable
-   questions, answering answerable ones), separately for questions whose best hit is in
-   their own language and in the other; the middle of the widest best interval is taken,
-   so the choice is not pinned to one question's score.
-The keyword weights are not measured; they keep their defaults. The chosen values are meant
-to be the defaults in assistant/config.py.
+Four settings are measured for the configured embedding model, on the dev half of the
+questions only (`evals/splits.py`); the evaluation reports on the test half, which nothing
+here reads:
+1. keyword_weight and scope_weight: the fusion weights (on a grid) that put the expected
+   clause first most often over the answerable questions; ties go to more in the top five,
+   then to the smaller weights.
+2. support_threshold, scope_threshold and evidence_threshold: with those weights, the
+   thresholds (on a grid) that
+   maximizes balanced accuracy (answering answerable questions, refusing unanswerable ones)
+   with the judge of `assistant/answer/refusal.py`; among the best pairs the median is
+   taken, so the choice is not pinned to one question's score.
+The chosen values are meant to be the model's entry in assistant/search/tuning.py.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from assistant.answer.refusal import SupportJudge, is_instruction, uncovered_places
+from assistant.answer.refusal import (
+    COVERAGE_THRESHOLD,
+    MIN_COVERED_TERMS,
+    SupportJudge,
+    content_terms,
+    coverage,
+    holds_phrase,
+    is_instruction,
+    key_phrase,
+)
 from assistant.config import Settings
 from assistant.search.embedding import Embedder, create_embedder
 from assistant.search.store import IndexVersion
+from assistant.search.tuning import Tuning, tuning_for
 from assistant.service import PolicyService
 from assistant.types import SearchHit
 from evals import metrics as m
@@ -34,26 +45,20 @@ from evals.dataset import Question, load_bundled_questions, load_questions
 from evals.splits import partition
 from evals.systems import CachedEmbedder, SharedIndexService
 
-BONUS_GRID = [round(0.02 * i, 2) for i in range(0, 13)]
+KEYWORD_GRID = [0.0, 0.1, 0.25, 0.5, 0.75, 1.0]
+SCOPE_GRID = [0.0, 0.15, 0.3, 0.5]
+THRESHOLD_GRID = [round(0.26 + 0.02 * i, 2) for i in range(0, 23)]
 # What `ask` retrieves by default, and so what its refusal judges.
 TOP_K = 5
 
 
 @dataclass(frozen=True)
-class Constants:
-    """The settings calibration chooses."""
-
-    cross_language_bonus: float
-    support_threshold: float
-    cross_language_support_threshold: float
+class Constants(Tuning):
+    """The settings calibration chooses: a model's Tuning, applied as Settings."""
 
     @classmethod
-    def of(cls, settings: Settings) -> Constants:
-        return cls(
-            settings.cross_language_bonus,
-            settings.support_threshold,
-            settings.cross_language_support_threshold,
-        )
+    def of(cls, settings: Settings, model_id: str) -> Constants:
+        return cls(**asdict(tuning_for(settings, model_id)))
 
     def settings(self, base: Settings) -> Settings:
         """`base` with these values, validated like any other Settings."""
@@ -61,60 +66,60 @@ class Constants:
 
     def describe(self) -> str:
         return (
-            f"cross-language bonus {self.cross_language_bonus:.2f}, support thresholds "
-            f"{self.support_threshold:.3f} (same language) and "
-            f"{self.cross_language_support_threshold:.3f} (cross language)"
+            f"keyword weight {self.keyword_weight:.2f}, scope weight {self.scope_weight:.2f}, "
+            f"thresholds: support {self.support_threshold:.3f}, scope "
+            f"{self.scope_threshold:.3f}, evidence {self.evidence_threshold:.3f}"
         )
 
 
 @dataclass(frozen=True)
-class BonusTrial:
-    bonus: float
-    hit_rate: float
-    cross_rate: float
+class FusionTrial:
+    keyword_weight: float
+    scope_weight: float
+    first_rate: float
+    top5_rate: float
 
 
 @dataclass(frozen=True)
 class ThresholdChoice:
-    name: str
-    value: float
+    support_threshold: float
+    scope_threshold: float
+    evidence_threshold: float
     questions: int
     balanced_accuracy: float
-    answered: float  # share of answerable questions at or above it
-    refused: float  # share of unanswerable questions below it
+    answered: float  # share of answerable questions answered
+    refused: float  # share of unanswerable questions refused
 
 
 @dataclass(frozen=True)
 class Calibration:
     constants: Constants
-    trials: list[BonusTrial]
-    thresholds: list[ThresholdChoice]
+    trials: list[FusionTrial]
+    thresholds: ThresholdChoice
 
     def report(self) -> str:
         lines = [
-            f"cross_language_bonus={t.bonus:.2f}  hit@5={t.hit_rate:.3f}  "
-            f"cross-language hit@5={t.cross_rate:.3f}"
+            f"keyword_weight={t.keyword_weight:.2f} scope_weight={t.scope_weight:.2f}  "
+            f"first={t.first_rate:.3f}  top five={t.top5_rate:.3f}"
             for t in self.trials
         ]
-        best = next(t for t in self.trials if t.bonus == self.constants.cross_language_bonus)
+        c, t = self.constants, self.thresholds
         lines.append(
-            f"\nchosen cross_language_bonus = {best.bonus:.2f} (hit@5 {best.hit_rate:.3f})"
+            f"\nchosen keyword_weight = {c.keyword_weight:.2f}, scope_weight = {c.scope_weight:.2f}"
         )
-        lines += [
-            f"chosen {c.name} = {c.value:.3f} over {c.questions} questions (answers "
-            f"{c.answered:.1%} of answerable, refuses {c.refused:.1%} of unanswerable, "
-            f"balanced accuracy {c.balanced_accuracy:.3f})"
-            for c in self.thresholds
-        ]
+        lines.append(
+            f"chosen support_threshold = {t.support_threshold:.3f}, scope_threshold = "
+            f"{t.scope_threshold:.3f}, evidence_threshold = {t.evidence_threshold:.3f} over {t.questions} questions (answers "
+            f"{t.answered:.1%} of answerable, refuses {t.refused:.1%} of unanswerable, "
+            f"balanced accuracy {t.balanced_accuracy:.3f})"
+        )
         return "\n".join(lines)
 
 
 class Searches:
-    """Each question's top clauses under each candidate bonus, retrieved once.
-
-    The bonus changes the ranking, the thresholds do not: so every threshold, and every
-    subset of questions calibrated on (the leave-one-document-out folds), reuses these.
-    """
+    """Each question's top clauses under each candidate pair of fusion weights, retrieved
+    once: the thresholds do not change the ranking, so every threshold, and every subset of
+    questions calibrated on (the leave-one-document-out folds), reuses these."""
 
     def __init__(self, base: Settings, embedder: Embedder, index: IndexVersion) -> None:
         self.base = base
@@ -122,24 +127,30 @@ class Searches:
             embedder if isinstance(embedder, CachedEmbedder) else CachedEmbedder(embedder)
         )
         self.index = index
-        self._services: dict[float, PolicyService] = {}
-        self._hits: dict[tuple[float, str], list[SearchHit]] = {}
+        self._services: dict[tuple[float, float], PolicyService] = {}
+        self._hits: dict[tuple[float, float, str], list[SearchHit]] = {}
 
     @property
     def questions(self) -> set[str]:
         """Every question searched so far."""
-        return {question for _, question in self._hits}
+        return {question for _, _, question in self._hits}
 
-    def hits(self, bonus: float, question: str) -> list[SearchHit]:
-        key = (bonus, question)
+    def service(self, weights: tuple[float, float]) -> PolicyService:
+        service = self._services.get(weights)
+        if service is None:
+            keyword_weight, scope_weight = weights
+            settings = self.base.model_copy(
+                update={"keyword_weight": keyword_weight, "scope_weight": scope_weight}
+            )
+            service = self._services[weights] = SharedIndexService(
+                settings, self.embedder, self.index
+            )
+        return service
+
+    def hits(self, weights: tuple[float, float], question: str) -> list[SearchHit]:
+        key = (*weights, question)
         if key not in self._hits:
-            service = self._services.get(bonus)
-            if service is None:
-                settings = self.base.model_copy(update={"cross_language_bonus": bonus})
-                service = self._services[bonus] = SharedIndexService(
-                    settings, self.embedder, self.index
-                )
-            self._hits[key] = service.search(question, top_k=TOP_K)
+            self._hits[key] = self.service(weights).search(question, top_k=TOP_K)
         return self._hits[key]
 
 
@@ -148,94 +159,117 @@ def calibrate(questions: Sequence[Question], searches: Searches) -> Calibration:
     answerable = [q for q in questions if q.answerable and q.expected_clauses]
     if not answerable:
         raise ValueError("calibration needs answerable questions with expected clauses")
-    trials = [_try_bonus(bonus, answerable, searches) for bonus in BONUS_GRID]
-    # hit rate first, then the cross-language questions; among ties the smaller bonus
-    best = max(trials, key=lambda t: (round(t.hit_rate, 9), round(t.cross_rate, 9), -t.bonus))
-    thresholds = _choose_thresholds(questions, best.bonus, searches)
-    constants = Constants(best.bonus, thresholds[0].value, thresholds[1].value)
-    return Calibration(constants, trials, thresholds)
+    trials = [
+        _try_fusion((keyword_weight, scope_weight), answerable, searches)
+        for keyword_weight in KEYWORD_GRID
+        for scope_weight in SCOPE_GRID
+    ]
+    best = max(
+        trials,
+        key=lambda t: (
+            round(t.first_rate, 9),
+            round(t.top5_rate, 9),
+            -t.keyword_weight,
+            -t.scope_weight,
+        ),
+    )
+    weights = (best.keyword_weight, best.scope_weight)
+    choice = _choose_thresholds(questions, weights, searches)
+    constants = Constants(
+        best.keyword_weight,
+        best.scope_weight,
+        choice.support_threshold,
+        choice.scope_threshold,
+        choice.evidence_threshold,
+    )
+    return Calibration(constants, trials, choice)
 
 
-def _try_bonus(bonus: float, answerable: Sequence[Question], searches: Searches) -> BonusTrial:
-    found = {
-        q.id: m.hit_at_k(
-            q.expected_clauses,
-            [h.chunk.clause_id for h in searches.hits(bonus, q.question)],
-            TOP_K,
-        )
-        for q in answerable
-    }
-    cross = [found[q.id] for q in answerable if q.kind == "cross_language"]
-    return BonusTrial(bonus, sum(found.values()) / len(found), sum(cross) / max(len(cross), 1))
+def _try_fusion(
+    weights: tuple[float, float], answerable: Sequence[Question], searches: Searches
+) -> FusionTrial:
+    first = top5 = 0.0
+    for q in answerable:
+        ranked = [h.chunk.clause_id for h in searches.hits(weights, q.question)]
+        first += m.hit_at_k(q.expected_clauses, ranked, 1)
+        top5 += m.hit_at_k(q.expected_clauses, ranked, TOP_K)
+    return FusionTrial(*weights, first / len(answerable), top5 / len(answerable))
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """What the judge reads from one question's hits, apart from the thresholds."""
+
+    best: float
+    named: bool  # the best clause is in the document the question names
+    key_phrase: bool
+    covered: bool
+
+    def answered(self, support: float, scope: float, evidence: float) -> bool:
+        threshold = scope if self.named else support
+        return self.key_phrase or self.best >= threshold or (self.covered and self.best >= evidence)
+
+
+def _evidence(question: str, searches: Searches, weights: tuple[float, float]) -> _Evidence | None:
+    service = searches.service(weights)
+    index = searches.index
+    scope = service.retriever.scope(index, question)
+    if scope.unknown_places:
+        return None  # refused before any threshold is read
+    judge: SupportJudge = service.judge
+    hits = scope.within(searches.hits(weights, question), index.level)
+    best = max((h.dense_score or 0.0 for h in hits), default=0.0)
+    named = (
+        bool(hits) and scope.weight(hits[0].chunk.doc_id, index.level(hits[0].chunk.doc_id)) >= 1
+    )
+    phrase = key_phrase(scope.remainder(question))
+    held = phrase is not None and any(holds_phrase(phrase, h, judge.glossary) for h in hits)
+    terms = content_terms(question)
+    covered = len(terms) >= MIN_COVERED_TERMS and any(
+        coverage(terms, h, judge.glossary) >= COVERAGE_THRESHOLD for h in hits
+    )
+    return _Evidence(best, named, held, covered)
 
 
 def _choose_thresholds(
-    questions: Sequence[Question], bonus: float, searches: Searches
-) -> list[ThresholdChoice]:
-    judge = SupportJudge(0.0, bonus)
+    questions: Sequence[Question], weights: tuple[float, float], searches: Searches
+) -> ThresholdChoice:
     # Wording checks of absent passages are answerable (the answer is "no") but have no
-    # clause to support them, and questions the service refuses before retrieval
-    # (instructions, places the corpus does not cover) never reach the threshold.
-    coverage = searches.index.coverage_text
-    scored = [
-        q
-        for q in questions
-        if (not q.answerable or q.expected_clauses)
-        and not is_instruction(q.question)
-        and not uncovered_places(q.question, coverage)
-    ]
-    rows: list[tuple[float, bool, bool]] = []
-    for q in scored:
-        support, cross = judge.best(q.question, searches.hits(bonus, q.question))
-        rows.append((support, cross, q.answerable))
-    overall = _best_threshold([(s, a) for s, _, a in rows])
-    choices = []
-    for name, cross in (("support_threshold", False), ("cross_language_support_threshold", True)):
-        subset = [(s, a) for s, c, a in rows if c == cross]
-        has_both = any(a for _, a in subset) and any(not a for _, a in subset)
-        value, accuracy, tpr, tnr = _best_threshold(subset) if has_both else overall
-        choices.append(ThresholdChoice(name, value, len(subset), accuracy, tpr, tnr))
-    return choices
-
-
-def _best_threshold(rows: list[tuple[float, bool]]) -> tuple[float, float, float, float]:
-    """The middle of the widest interval of thresholds with the best balanced accuracy.
-
-    A question is answered when its support is at or above the threshold, so accuracy is
-    constant on each interval (one score, the next score]: the candidates are the scores,
-    and a run of best candidates stands for the interval from the score below the run to
-    its last one. Returns the threshold, its balanced accuracy and the shares of answerable
-    questions answered and unanswerable ones refused.
-    """
+    # clause to support them, and instructions are refused before retrieval.
+    rows: list[tuple[_Evidence, bool]] = []
+    for q in questions:
+        if (q.answerable and not q.expected_clauses) or is_instruction(q.question):
+            continue
+        read = _evidence(q.question, searches, weights)
+        if read is not None:
+            rows.append((read, q.answerable))
     if not rows:
-        raise ValueError("no questions reach the support threshold to calibrate it on")
-    positives = [s for s, a in rows if a]
-    negatives = [s for s, a in rows if not a]
-    candidates = sorted({round(s, 4) for s, _ in rows})
-    scored = []
-    for threshold in candidates:
-        tpr = sum(s >= threshold for s in positives) / max(len(positives), 1)
-        tnr = sum(s < threshold for s in negatives) / max(len(negatives), 1)
-        scored.append(((tpr + tnr) / 2, tpr, tnr))
-    top = max(accuracy for accuracy, _, _ in scored)
-    runs: list[tuple[int, int]] = []  # first and last index of each run of best candidates
-    for i, (accuracy, _, _) in enumerate(scored):
-        if accuracy >= top - 1e-9:
-            if runs and runs[-1][1] == i - 1:
-                runs[-1] = (runs[-1][0], i)
-            else:
-                runs.append((i, i))
-
-    def interval(run: tuple[int, int]) -> tuple[float, float]:
-        first, last = run
-        return (candidates[first - 1] if first > 0 else candidates[first]), candidates[last]
-
-    low, high = max((interval(run) for run in runs), key=lambda span: span[1] - span[0])
-    chosen = round((low + high) / 2, 3)
-    if not low < chosen <= high:  # an interval narrower than the rounding
-        chosen = high
-    accuracy, tpr, tnr = scored[candidates.index(high)]
-    return chosen, accuracy, tpr, tnr
+        raise ValueError("no questions reach the thresholds to calibrate them on")
+    positives = [e for e, answerable in rows if answerable]
+    negatives = [e for e, answerable in rows if not answerable]
+    scored: list[tuple[float, float, float, float, float, float]] = []
+    for alone in THRESHOLD_GRID:
+        for named in THRESHOLD_GRID:
+            for worded in THRESHOLD_GRID:
+                if worded > min(alone, named):
+                    break
+                tpr = sum(e.answered(alone, named, worded) for e in positives) / max(
+                    len(positives), 1
+                )
+                tnr = sum(not e.answered(alone, named, worded) for e in negatives) / max(
+                    len(negatives), 1
+                )
+                scored.append(((tpr + tnr) / 2, alone, named, worded, tpr, tnr))
+    top = max(row[0] for row in scored)
+    best = [row for row in scored if row[0] >= top - 1e-9]
+    # The median of the best, one threshold at a time: not pinned to one question's score.
+    support = statistics.median_low(sorted({r[1] for r in best}))
+    best = [r for r in best if r[1] == support]
+    scope = statistics.median_low(sorted({r[2] for r in best}))
+    best = [r for r in best if r[2] == scope]
+    evidence = statistics.median_low(sorted({r[3] for r in best}))
+    accuracy, _, _, _, tpr, tnr = next(r for r in best if r[3] == evidence)
+    return ThresholdChoice(support, scope, evidence, len(rows), accuracy, tpr, tnr)
 
 
 def main() -> None:
@@ -256,7 +290,7 @@ def main() -> None:
     calibration = calibrate(dev, Searches(settings, embedder, index))
     print(f"calibrating on the {len(dev)} dev questions of {len(questions)}\n")
     print(calibration.report())
-    print(f"\nshipped defaults: {Constants.of(settings).describe()}")
+    print(f"\nshipped defaults: {Constants.of(settings, embedder.model_id).describe()}")
 
 
 if __name__ == "__main__":

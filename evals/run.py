@@ -18,6 +18,7 @@ from typing import Any
 
 from evals import metrics as m
 from evals.dataset import KINDS, NOTICE_DOC_ID, Question
+from evals.generative import generative_row
 from evals.systems import System, SystemResult
 
 METRICS = (
@@ -49,6 +50,14 @@ TABLE_ROWS = (
     ("Notice clause first (questions about the Notice)", "notice_first"),
     ("verbatim quotes", "verbatim_rate"),
     ("key-phrase coverage", "key_phrase_coverage"),
+    ("generative: answered (answerable questions)", "answered_rate"),
+    ("generative: faithful sentences", "faithfulness"),
+    ("generative: sentences whose numbers are in their sources", "numbers_supported"),
+    ("generative: key facts present and right", "key_fact_accuracy"),
+    ("generative: key facts in the direct answer", "key_fact_accuracy_direct"),
+    ("generative: extractive fallback", "fallback_rate"),
+    ("generative: first sentence p50 (ms)", "first_sentence_p50_ms"),
+    ("latency p50 (ms)", "latency_p50_ms"),
 )
 PROTOCOL_TITLES = {
     "test": "test split",
@@ -98,6 +107,17 @@ def score_question(
         row["wording_correct"] = float(result.verdict == question.extra.get("expected_verdict"))
     row["verbatim_rate"] = m.verbatim_rate(result.quotes, texts)
     row["latency_ms"] = result.latency_ms
+    if result.requested_mode == "generative":
+        row.update(
+            generative_row(
+                question,
+                result.answer,
+                result.mode or "",
+                result.answered,
+                result.citations,
+                result.timings_ms,
+            )
+        )
     return row
 
 
@@ -130,6 +150,38 @@ def aggregate(rows: Sequence[dict[str, Any]]) -> dict[str, float | None]:
         "wording_accuracy": mean("wording_correct"),
         "latency_p50_ms": round(m.percentile(latencies, 50), 1),
         "latency_p95_ms": round(m.percentile(latencies, 95), 1),
+        **_generative_aggregate(rows),
+    }
+
+
+def _generative_aggregate(rows: Sequence[dict[str, Any]]) -> dict[str, float | None]:
+    """The generative mode's metrics; empty for a system that does not generate."""
+    if not any("generative_mode" in r for r in rows):
+        return {}
+    sentences = [r for r in rows if "faithfulness" in r]
+    weight = sum(r["sentences"] for r in sentences)
+
+    def per_sentence(key: str) -> float | None:
+        total = sum(r[key] * r["sentences"] for r in sentences)
+        return round(total / weight, 4) if weight else None
+
+    def mean(key: str) -> float | None:
+        values = [r[key] for r in rows if key in r]
+        return round(statistics.fmean(values), 4) if values else None
+
+    first = [r["first_sentence_ms"] for r in rows if "first_sentence_ms" in r]
+    return {
+        "answered_rate": mean("answered"),
+        "faithfulness": per_sentence("faithfulness"),
+        "numbers_supported": per_sentence("numbers_supported"),
+        "key_fact_accuracy": mean("key_fact_accuracy"),
+        "key_fact_accuracy_direct": mean("key_fact_accuracy_direct"),
+        "fallback_rate": mean("fallback"),
+        "answered_by_another_path": sum(1 for r in rows if "other_path" in r),
+        "generated_sentences": weight,
+        "cross_language_sentences": sum(r["cross_language_sentences"] for r in sentences),
+        "first_sentence_p50_ms": round(m.percentile(first, 50), 1) if first else None,
+        "first_sentence_p95_ms": round(m.percentile(first, 95), 1) if first else None,
     }
 
 
@@ -284,15 +336,17 @@ def markdown(summary: Mapping[str, Any]) -> str:
 
 def fold_table(folds: Mapping[str, Mapping[str, Any]]) -> str:
     lines = [
-        "| held-out document | questions | bonus | thresholds | policyqa recall@5 | "
+        "| held-out document | questions | weights (keyword / scope) | thresholds (support / "
+        "scope / evidence) | policyqa recall@5 | "
         "false refusals | refused unanswerable |",
         "|---|---|---|---|---|---|---|",
     ]
     for doc_id, fold in folds.items():
         c, ours = fold["constants"], fold["systems"].get("policyqa", {})
         lines.append(
-            f"| {doc_id} | {fold['held_out']} | {c['cross_language_bonus']:.2f} | "
-            f"{c['support_threshold']:.3f} / {c['cross_language_support_threshold']:.3f} | "
+            f"| {doc_id} | {fold['held_out']} | {c['keyword_weight']:.2f} / "
+            f"{c['scope_weight']:.2f} | {c['support_threshold']:.2f} / "
+            f"{c['scope_threshold']:.2f} / {c['evidence_threshold']:.2f} | "
             f"{_fmt(ours.get('recall@5'))} | {_fmt(ours.get('false_refusal_rate'))} | "
             f"{_fmt(ours.get('refusal_accuracy'))} |"
         )

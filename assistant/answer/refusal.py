@@ -1,17 +1,29 @@
-"""Whether retrieval supports an answer at all, and questions that are instructions.
+"""Whether the corpus supports an answer at all, and questions that are instructions.
 
-Support is the best calibrated dense similarity among the retrieved clauses (a
-cross-language hit gets the same bonus as in ranking). The threshold is measured on the
-golden set by `evals/calibrate.py`, not tuned by hand.
+Answerability is read from several kinds of evidence, never from one similarity:
+- the question names a real place no document covers: refused, naming it;
+- a retrieved clause holds the question's key phrase (its longest run of naming words):
+  answered, whatever the encoder thinks of it;
+- the best clause's dense similarity reaches the support threshold, or the scope threshold
+  when that clause is in the document the question names (the Notice, a place, a number);
+  or it reaches the lower evidence threshold and a clause also holds nearly all the
+  question's naming words (across languages through the policy glossary).
+Otherwise the answer is a refusal that says which of the question's words nothing in the
+corpus holds. The thresholds are measured per embedding model on the dev split
+(`evals/calibrate.py`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
-from assistant.search.keyword import tokenize
-from assistant.search.retrieval import detect_language
+from assistant.search.glossary import Glossary, policy_glossary
+from assistant.search.keyword import KeywordIndex, tokenize
+from assistant.search.scope import QuestionScope
+from assistant.search.tuning import Tuning
 from assistant.types import SearchHit
 
 # Requests to change the assistant's behaviour rather than ask about a policy.
@@ -33,138 +45,6 @@ _INSTRUCTION_PATTERNS = [
 
 def is_instruction(question: str) -> bool:
     return any(p.search(question) for p in _INSTRUCTION_PATTERNS)
-
-
-# Real places a question may name; a question about a place the corpus has no document for
-# cannot be answered from it, however similar the wording of other places' measures.
-_PLACES_ZH = (
-    "北京",
-    "天津",
-    "上海",
-    "重庆",
-    "河北",
-    "山西",
-    "辽宁",
-    "吉林",
-    "黑龙江",
-    "江苏",
-    "浙江",
-    "安徽",
-    "福建",
-    "江西",
-    "山东",
-    "河南",
-    "湖北",
-    "湖南",
-    "广东",
-    "海南",
-    "四川",
-    "贵州",
-    "云南",
-    "陕西",
-    "甘肃",
-    "青海",
-    "台湾",
-    "内蒙古",
-    "广西",
-    "西藏",
-    "宁夏",
-    "新疆",
-    "香港",
-    "澳门",
-    "深圳",
-    "广州",
-    "杭州",
-    "南京",
-    "苏州",
-    "武汉",
-    "成都",
-    "西安",
-    "青岛",
-    "宁波",
-    "厦门",
-    "合肥",
-    "郑州",
-    "长沙",
-    "济南",
-    "沈阳",
-    "大连",
-    "中关村",
-    "雄安",
-    "浦东",
-)
-_PLACES_EN = (
-    "beijing",
-    "tianjin",
-    "shanghai",
-    "chongqing",
-    "hebei",
-    "shanxi",
-    "liaoning",
-    "jilin",
-    "heilongjiang",
-    "jiangsu",
-    "zhejiang",
-    "anhui",
-    "fujian",
-    "jiangxi",
-    "shandong",
-    "henan",
-    "hubei",
-    "hunan",
-    "guangdong",
-    "hainan",
-    "sichuan",
-    "guizhou",
-    "yunnan",
-    "shaanxi",
-    "gansu",
-    "qinghai",
-    "taiwan",
-    "inner mongolia",
-    "guangxi",
-    "tibet",
-    "ningxia",
-    "xinjiang",
-    "hong kong",
-    "macao",
-    "macau",
-    "shenzhen",
-    "guangzhou",
-    "hangzhou",
-    "nanjing",
-    "suzhou",
-    "wuhan",
-    "chengdu",
-    "xi'an",
-    "qingdao",
-    "ningbo",
-    "xiamen",
-    "hefei",
-    "zhengzhou",
-    "changsha",
-    "jinan",
-    "shenyang",
-    "dalian",
-    "zhongguancun",
-)
-_PLACE_EN = re.compile(r"\b(" + "|".join(re.escape(p) for p in _PLACES_EN) + r")\b", re.I)
-
-
-def places_named(question: str) -> set[str]:
-    found = {p for p in _PLACES_ZH if p in question}
-    found |= {m.group(1).lower() for m in _PLACE_EN.finditer(question)}
-    return found
-
-
-def uncovered_places(question: str, covered: str | set[str]) -> set[str]:
-    """Places the question names that no indexed document's region or title mentions;
-    `covered` is that text, or the places already found in it (`places_named`)."""
-    named = places_named(question)
-    if isinstance(covered, set):
-        return named - covered
-    lowered = covered.lower()
-    return {p for p in named if p.lower() not in lowered}
 
 
 # Words that ask rather than name: a clause need not contain them to answer.
@@ -242,6 +122,74 @@ _QUESTION_WORDS = frozenset(
         "规定",
         "说",
         "提到",
+        "几个",
+        "哪几",
+        "哪几个",
+        "时候",
+        "什么时候",
+        "多久",
+        "需要",
+        "还要",
+        "如果",
+        "之后",
+        "以后",
+        "现在",
+        "当时",
+        "一共",
+        "分成",
+        "方面",
+        "为了",
+        "没有",
+        "一样",
+        "分别",
+        "相比",
+        "大概",
+        "哪天",
+        "哪一",
+        "具体",
+        "是不是",
+        "知道",
+        "告诉",
+        "关于",
+        "怎么样",
+        "要求",
+        "标准",
+        "tell",
+        "know",
+        "list",
+        "mention",
+        "mentions",
+        "put",
+        "place",
+        "way",
+        "ways",
+        "anything",
+        "something",
+        "if",
+        "when",
+        "where",
+        "why",
+        "still",
+        "also",
+        "just",
+        "then",
+        "than",
+        "under",
+        "over",
+        "into",
+        "any",
+        "all",
+        "each",
+        "every",
+        "other",
+        "its",
+        "their",
+        "they",
+        "them",
+        "he",
+        "she",
+        "his",
+        "her",
     ]
 )
 # The share of a question's naming words a clause must hold for its words alone to carry
@@ -254,60 +202,161 @@ def content_terms(text: str) -> set[str]:
     return {t for t in tokenize(text) if t not in _QUESTION_WORDS and len(t) > 1}
 
 
-def coverage(question_terms: set[str], hit: SearchHit) -> float:
+def _words(text: str) -> list[str]:
+    return [t for t in tokenize(text) if t not in _QUESTION_WORDS and len(t) > 1]
+
+
+def key_phrase(question: str) -> str | None:
+    """The question's longest run of naming words, as it is written: "China-Europe freight
+    trains", "设备更新补助". None when no run has two words."""
+    candidates = [*_chinese_runs(question), *_english_runs(question)]
+    return max(candidates, key=len, default=None)
+
+
+def _chinese_runs(question: str) -> list[str]:
+    """Stretches of Chinese text between punctuation and question or function words."""
+    import jieba
+
+    runs: list[str] = []
+    for part in re.split(r"[^\u3400-\u9fff0-9A-Za-z]+", question):
+        if not re.search(r"[\u3400-\u9fff]", part):
+            continue
+        current = ""
+        for word in jieba.lcut(part):
+            if word in _QUESTION_WORDS or word in _CHINESE_GLUE:
+                runs.append(current)
+                current = ""
+            else:
+                current += word
+        runs.append(current)
+    return [r for r in runs if len(r) >= 4 and len(_words(r)) >= 2]
+
+
+def _english_runs(question: str) -> list[str]:
+    """Runs of two or more English words, none a question or function word."""
+    runs: list[str] = []
+    for text in re.findall(r"[A-Za-z][A-Za-z0-9'-]*(?:\s+[A-Za-z][A-Za-z0-9'-]*)*", question):
+        group: list[str] = []
+        for word in [*text.split(), ""]:  # the empty word ends the last group
+            lowered = word.lower()
+            if word and lowered not in _QUESTION_WORDS and lowered not in _ENGLISH_GLUE:
+                group.append(word)
+                continue
+            if len(group) >= 2:
+                runs.append(" ".join(group))
+            group = []
+    return runs
+
+
+_CHINESE_GLUE = frozenset(["的", "了", "和", "对", "在", "是", "有"])
+_ENGLISH_GLUE = frozenset(
+    ["a", "an", "the", "of", "for", "in", "on", "to", "and", "or", "by", "with", "is", "are",
+     "from", "at", "as", "be", "it", "that", "this", "was", "were"]
+)  # fmt: skip
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"[\s\-‐–—]+", " ", text.lower()).strip()
+
+
+def holds_phrase(phrase: str, hit: SearchHit, glossary: Glossary | None = None) -> bool:
+    """Whether the clause holds the phrase, or, for a phrase that is a glossary term, the
+    term in the other language ("中欧班列" in an English clause on China-Europe trains)."""
+    folded = _fold(phrase)
+    text = _fold(hit.chunk.embed_text)
+    # "freight trains" is held by "freight train"
+    if folded in text or (folded.endswith("s") and folded[:-1] in text):
+        return True
+    glossary = glossary or policy_glossary()
+    concepts = glossary.concepts_in(phrase)
+    if not concepts or _words(glossary.without_terms(phrase)):
+        return False  # the phrase says more than its glossary terms
+    return concepts <= glossary.concepts_in(hit.chunk.embed_text)
+
+
+def coverage(question_terms: set[str], hit: SearchHit, glossary: Glossary | None = None) -> float:
     """The share of the question's naming words that the clause (with its heading path,
-    which carries its document's title and place) holds."""
+    which carries its document's title and place) holds, directly or, through the
+    glossary, in the other language."""
     if not question_terms:
         return 0.0
-    held = content_terms(hit.chunk.embed_text)
-    return len(question_terms & held) / len(question_terms)
+    text = hit.chunk.embed_text
+    held = content_terms(text)
+    glossary = glossary or policy_glossary()
+    concepts = glossary.concepts_in(text)
+    covered = 0
+    for term in question_terms:
+        if term in held or (concepts and glossary.concepts_in(term) & concepts):
+            covered += 1
+    return covered / len(question_terms)
+
+
+Reason = Literal["similar", "evidence", "key_phrase", "unsupported", "not_covered"]
 
 
 @dataclass(frozen=True)
+class Support:
+    """The judgement on one question: answer or not, why, and what evidence there is."""
+
+    answered: bool
+    reason: Reason
+    best_similarity: float
+    covering: tuple[SearchHit, ...] = ()  # clauses that hold the key phrase or the words
+    missing_terms: tuple[str, ...] = ()  # the question's words no clause in the corpus holds
+    unknown_places: tuple[str, ...] = ()
+
+
 class SupportJudge:
-    """Decides whether the retrieved clauses support an answer.
+    """Decides whether the retrieved clauses support an answer (see the module docstring)."""
 
-    Same-language and cross-language best hits get their own thresholds: the encoder's
-    similarities across languages sit on a different scale.
-    """
+    def __init__(self, tuning: Tuning, glossary: Glossary | None = None) -> None:
+        self.tuning = tuning
+        self.glossary = glossary or policy_glossary()
 
-    threshold: float
-    cross_language_bonus: float
-    cross_language_threshold: float | None = None
+    def missing_terms(self, question: str, keyword: KeywordIndex) -> tuple[str, ...]:
+        """Naming words of the question that no clause holds, in either language."""
+        missing = []
+        for term in sorted(content_terms(question)):
+            if keyword.knows(term):
+                continue
+            bridged = self.glossary.bridge(term)
+            if any(all(keyword.knows(t) for t in tokenize(b)) for b in bridged if tokenize(b)):
+                continue
+            missing.append(term)
+        return tuple(missing)
 
-    def __post_init__(self) -> None:
-        for value in (self.threshold, self.cross_language_threshold):
-            if value is not None and not -1.0 <= value <= 1.0:
-                raise ValueError("thresholds are cosine similarities in [-1, 1]")
-
-    def calibrated(self, hit: SearchHit, question_language: str) -> float:
-        similarity = hit.dense_score or 0.0
-        if hit.chunk.language != question_language:
-            similarity += self.cross_language_bonus
-        return similarity
-
-    def support(self, question: str, hits: list[SearchHit]) -> float:
-        language = detect_language(question)
-        return max((self.calibrated(h, language) for h in hits), default=0.0)
-
-    def best(self, question: str, hits: list[SearchHit]) -> tuple[float, bool]:
-        """The best calibrated similarity, and whether that hit is in the other language."""
-        language = detect_language(question)
-        scored = [(self.calibrated(h, language), h.chunk.language != language) for h in hits]
-        return max(scored, default=(0.0, False))
-
-    def covering(self, question: str, hits: list[SearchHit]) -> list[SearchHit]:
-        """Retrieved clauses that hold nearly every word the question names: lexical
-        evidence that supports an answer however low the encoder scores it (an English
-        keyword query about the English Notice, a phrase quoted from a clause)."""
+    def judge(
+        self,
+        question: str,
+        hits: list[SearchHit],
+        scope: QuestionScope,
+        keyword: KeywordIndex,
+        level_of: Callable[[str], str] = lambda doc_id: "unknown",
+    ) -> Support:
+        best = max((h.dense_score or 0.0 for h in hits), default=0.0)
+        if scope.unknown_places:
+            return Support(False, "not_covered", best, unknown_places=scope.unknown_places)
+        # The names of the scope (a place, the Notice) are not what is asked about.
+        phrase = key_phrase(scope.remainder(question))
+        if phrase:
+            holding = tuple(h for h in hits if holds_phrase(phrase, h, self.glossary))
+            if holding:
+                return Support(True, "key_phrase", best, covering=holding)
+        # The question named the document its best clause is in: that match is evidence too.
+        named = (
+            bool(hits) and scope.weight(hits[0].chunk.doc_id, level_of(hits[0].chunk.doc_id)) >= 1
+        )
+        threshold = self.tuning.scope_threshold if named else self.tuning.support_threshold
+        if best >= threshold:
+            return Support(True, "similar", best)
         terms = content_terms(question)
-        if len(terms) < MIN_COVERED_TERMS:
-            return []
-        return [h for h in hits if coverage(terms, h) >= COVERAGE_THRESHOLD]
-
-    def supported(self, question: str, hits: list[SearchHit]) -> bool:
-        support, cross = self.best(question, hits)
-        threshold = self.threshold
-        if cross and self.cross_language_threshold is not None:
-            threshold = self.cross_language_threshold
-        return support >= threshold
+        covering: tuple[SearchHit, ...] = ()
+        if len(terms) >= MIN_COVERED_TERMS:
+            covering = tuple(
+                h for h in hits if coverage(terms, h, self.glossary) >= COVERAGE_THRESHOLD
+            )
+        if covering and best >= self.tuning.evidence_threshold:
+            return Support(True, "evidence", best, covering=covering)
+        return Support(
+            False, "unsupported", best, missing_terms=self.missing_terms(question, keyword)
+        )

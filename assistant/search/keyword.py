@@ -160,6 +160,12 @@ class KeywordIndex:
         retriever = bm25s.BM25.load(str(directory)) if size else bm25s.BM25()
         return cls(retriever, size)
 
+    def knows(self, term: str) -> bool:
+        """Whether any indexed text holds the word (a token of `tokenize`)."""
+        if not self.size:
+            return False
+        return term in self._retriever.vocab_dict  # type: ignore[attr-defined]
+
     def scores(self, query: str) -> npt.NDArray[np.float32]:
         tokens = tokenize(query)
         if not tokens or not self.size:

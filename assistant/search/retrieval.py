@@ -1,12 +1,13 @@
-"""Hybrid retrieval: dense (Chroma) and keyword (BM25) rankings, fused by language.
+"""Hybrid retrieval: dense (Chroma) and keyword (BM25) evidence, fused on one scale.
 
-The multilingual encoder scores a passage in the question's own language higher than an
-equally relevant one in the other language, and plain reciprocal-rank fusion then gives
-BM25 (which can only match the question's language) half the vote. Both push
-cross-language answers out. So the dense candidates are drawn from each document language
-separately, cross-language similarities get a calibrated bonus before ranking
-(`evals/calibrate.py` measures it), and when the best dense hit is in the other language
-the keyword ranking's weight is turned down.
+Each ranking's scores are normalized over the candidates (dense min-max, BM25 by its best)
+and added with measured weights, so the keyword vote counts whenever it matches and the
+better evidence wins whatever its language: no constant favours one language. Keyword
+search is bridged across languages by the policy glossary, and a clause gains when the
+question names its document (the national Notice, a locality, a document number, a year).
+Dense candidates are still drawn from each document language separately: the encoder
+scores a passage in the question's own language higher, and a pool taken from all clauses
+at once could hold none in the other.
 """
 
 from __future__ import annotations
@@ -21,7 +22,10 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.search.embedding import Embedder
+from assistant.search.glossary import policy_glossary
+from assistant.search.scope import QuestionScope, ScopeReader
 from assistant.search.store import IndexVersion, normalize_filters
+from assistant.search.tuning import Tuning, tuning_for
 from assistant.types import Language, SearchHit
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -35,15 +39,23 @@ def detect_language(text: str) -> Language:
 
 
 class HybridRetriever:
-    """Dense + keyword retrieval with language-aware fusion and metadata filters."""
+    """Dense + keyword retrieval fused on normalized scores, with scope and filters."""
 
     def __init__(self, settings: Settings, embedder: Embedder) -> None:
-        if settings.rrf_k <= 0:
-            raise ValueError("rrf_k must be positive")
         self.settings = settings
         self.embedder = embedder
+        self.tuning: Tuning = tuning_for(settings, embedder.model_id)
         self._query_vectors: OrderedDict[str, np.ndarray[Any, Any]] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._scopes: tuple[str, ScopeReader] | None = None
+
+    def scope(self, index: IndexVersion, question: str) -> QuestionScope:
+        """What the question names, read against this index version's documents."""
+        cached = self._scopes
+        if cached is None or cached[0] != index.version:
+            cached = (index.version, ScopeReader(index.documents))
+            self._scopes = cached
+        return cached[1].read(question)
 
     def search(
         self,
@@ -57,49 +69,50 @@ class HybridRetriever:
             raise ValueError("top_k must be positive")
         pool = candidates or max(4 * top_k, 40)
         query_vector = self._query_vector(query)
-        query_language = detect_language(query)
-        dense = self._dense(index, query_vector, query_language, pool, filters)
+        dense = self._dense(index, query_vector, pool, filters)
 
-        keyword_scores = index.keyword.scores(query)
+        bridged = " ".join([query, *policy_glossary().bridge(query)])
+        keyword_scores = index.keyword.scores(bridged)
         mask = index.mask(filters)
-        if mask is not None:
+        if mask is not None and keyword_scores.size:
             keyword_scores = np.where(mask, keyword_scores, 0.0)
         positive = np.flatnonzero(keyword_scores > 0)
         if positive.size > pool:  # only the best `pool` need sorting
             positive = positive[np.argpartition(-keyword_scores[positive], pool - 1)[:pool]]
-        keyword_order = [
-            int(i) for i in positive[np.lexsort((positive, -keyword_scores[positive]))]
-        ]
 
-        cross_language = bool(dense) and index.chunks[dense[0][0]].language != query_language
-        keyword_weight = (
-            self.settings.cross_language_keyword_weight
-            if cross_language
-            else self.settings.keyword_weight
-        )
+        similarity = dict(dense)
+        keyword_only = [int(p) for p in positive if int(p) not in similarity]
+        if keyword_only:  # score keyword-only candidates exactly, on the dense scale too
+            exact = np.asarray(index.vectors[keyword_only], dtype=np.float32) @ query_vector
+            similarity.update(zip(keyword_only, (float(x) for x in exact), strict=True))
+        if not similarity:
+            return []
 
-        k = self.settings.rrf_k
+        scope = self.scope(index, query)
+        levels = {doc_id: d.meta.level for doc_id, d in index.documents.items()}
+        high, low = max(similarity.values()), min(similarity.values())
+        spread = high - low if high > low else 1.0
+        best_keyword = float(keyword_scores.max()) if positive.size else 0.0
+        tuning = self.tuning
         fused: dict[int, float] = {}
-        dense_scores: dict[int, float | None] = {}
-        for rank, (pos, cosine) in enumerate(dense):
-            fused[pos] = fused.get(pos, 0.0) + 1.0 / (k + rank + 1)
-            dense_scores[pos] = cosine
-        for rank, pos in enumerate(keyword_order):
-            fused[pos] = fused.get(pos, 0.0) + keyword_weight / (k + rank + 1)
+        for pos, cosine in similarity.items():
+            score = (cosine - low) / spread
+            if best_keyword > 0:
+                score += tuning.keyword_weight * float(keyword_scores[pos]) / best_keyword
+            doc_id = index.chunks[pos].doc_id
+            score += tuning.scope_weight * scope.weight(doc_id, levels[doc_id])
+            fused[pos] = score
 
         ranked = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:top_k]
         hits = []
         for pos, score in ranked:
             chunk = index.chunks[pos]
             meta = index.documents[chunk.doc_id].meta
-            similarity = dense_scores.get(pos)
-            if similarity is None:  # a keyword-only candidate: score it exactly
-                similarity = float(np.dot(index.vectors[pos], query_vector))
             hits.append(
                 SearchHit(
                     chunk=chunk,
                     score=score,
-                    dense_score=similarity,
+                    dense_score=similarity[pos],
                     keyword_score=float(keyword_scores[pos]) if keyword_scores.size else 0.0,
                     doc_title=meta.display_title,
                     official=meta.official,
@@ -129,22 +142,15 @@ class HybridRetriever:
         self,
         index: IndexVersion,
         vector: np.ndarray[Any, Any],
-        query_language: str,
         pool: int,
         filters: Mapping[str, Any] | None,
     ) -> list[tuple[int, float]]:
-        """Dense candidates from every document language, ranked by calibrated similarity."""
+        """The best dense candidates of every document language, by raw similarity."""
         wanted = normalize_filters(filters).get("language")
         languages = [lang for lang in index.languages if wanted is None or lang in wanted]
         if len(languages) <= 1:
             return index.dense(vector, pool, filters)
-        bonus = self.settings.cross_language_bonus
-        merged: list[tuple[int, float, float]] = []
+        merged: list[tuple[int, float]] = []
         for language in languages:
-            scoped = {**(filters or {}), "language": language}
-            adjust = 0.0 if language == query_language else bonus
-            merged.extend(
-                (pos, sim + adjust, sim) for pos, sim in index.dense(vector, pool, scoped)
-            )
-        merged.sort(key=lambda item: (-item[1], item[0]))
-        return [(pos, sim) for pos, _, sim in merged[:pool]]
+            merged.extend(index.dense(vector, pool, {**(filters or {}), "language": language}))
+        return sorted(merged, key=lambda item: (-item[1], item[0]))

@@ -632,6 +632,10 @@ class IndexVersion:
                 f"no document {doc_id!r} in the index; `policyqa docs` lists them"
             ) from None
 
+    def level(self, doc_id: str) -> str:
+        document = self.documents.get(doc_id)
+        return document.meta.level if document else "unknown"
+
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         return [c for c in self.chunks if c.doc_id == doc_id]
 

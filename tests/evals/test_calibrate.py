@@ -6,33 +6,43 @@ import pytest
 from pydantic import ValidationError
 
 from assistant.config import Settings
-from evals.calibrate import Constants, Searches, _best_threshold, calibrate
+from assistant.search.tuning import TUNED, USE_MODEL_ID, Tuning
+from evals.calibrate import Constants, Searches, _Evidence, calibrate
 from evals.dataset import load_bundled_questions
 from evals.protocols import Harness
 from evals.splits import partition
 
 
-def test_threshold_is_the_midpoint_of_the_best_interval() -> None:
-    rows = [(0.7, True), (0.6, True), (0.5, True), (0.3, False), (0.2, False)]
-    threshold, accuracy, answered, refused = _best_threshold(rows)
-    assert 0.3 < threshold <= 0.5
-    assert (accuracy, answered, refused) == (1.0, 1.0, 1.0)
-
-
-def test_threshold_needs_questions() -> None:
-    with pytest.raises(ValueError):
-        _best_threshold([])
-
-
 def test_constants_become_validated_settings() -> None:
     base = Settings(top_k=7)
-    settings = Constants(0.1, 0.4, 0.45).settings(base)
-    assert (settings.cross_language_bonus, settings.support_threshold) == (0.1, 0.4)
-    assert settings.cross_language_support_threshold == 0.45
+    constants = Constants(0.25, 0.3, 0.45, 0.4, 0.3)
+    settings = constants.settings(base)
+    assert (settings.keyword_weight, settings.scope_weight) == (0.25, 0.3)
+    assert (settings.support_threshold, settings.scope_threshold) == (0.45, 0.4)
+    assert settings.evidence_threshold == 0.3
     assert settings.top_k == 7
-    assert Constants.of(settings) == Constants(0.1, 0.4, 0.45)
+    assert Constants.of(settings, USE_MODEL_ID) == constants
+    with pytest.raises(ValueError):
+        Constants(0.1, 0.3, 1.5, 0.4, 0.3)
     with pytest.raises(ValidationError):
-        Constants(0.1, 1.5, 0.4).settings(base)
+        Settings(support_threshold=1.5)
+
+
+def test_unset_constants_are_the_models_own() -> None:
+    shipped = Constants.of(Settings(), USE_MODEL_ID)
+    assert Tuning(**shipped.__dict__) == TUNED[USE_MODEL_ID]
+    # an unknown model gets the fallback, with any setting still overriding it
+    assert Constants.of(Settings(support_threshold=0.5), "other").support_threshold == 0.5
+
+
+def test_evidence_answers_by_key_phrase_similarity_or_covered_words() -> None:
+    low = _Evidence(best=0.2, named=False, key_phrase=False, covered=False)
+    assert not low.answered(0.4, 0.4, 0.3)
+    assert _Evidence(0.2, False, True, False).answered(0.4, 0.4, 0.3)
+    assert _Evidence(0.35, False, False, True).answered(0.4, 0.4, 0.3)
+    assert not _Evidence(0.35, False, False, False).answered(0.4, 0.4, 0.3)
+    # in the document the question names, the scope threshold applies
+    assert _Evidence(0.35, True, False, False).answered(0.4, 0.3, 0.3)
 
 
 def test_calibration_searches_only_the_dev_questions(harness: Harness) -> None:
@@ -40,20 +50,15 @@ def test_calibration_searches_only_the_dev_questions(harness: Harness) -> None:
     searches = Searches(harness.settings, harness.cached, harness.index)
     calibration = calibrate(split.dev, searches)
     assert searches.questions and searches.questions <= {q.question for q in split.dev}
-    assert calibration.constants.cross_language_bonus in {t.bonus for t in calibration.trials}
+    chosen = calibration.constants
+    assert (chosen.keyword_weight, chosen.scope_weight) in {
+        (t.keyword_weight, t.scope_weight) for t in calibration.trials
+    }
+    best = max(t.first_rate for t in calibration.trials)
+    assert any(
+        t.first_rate == best
+        for t in calibration.trials
+        if (t.keyword_weight, t.scope_weight) == (chosen.keyword_weight, chosen.scope_weight)
+    )
+    assert 0.5 <= calibration.thresholds.balanced_accuracy <= 1.0
     assert "chosen support_threshold" in calibration.report()
-
-
-def test_threshold_keeps_the_weakest_answered_question() -> None:
-    # one best threshold: anything in (0.3, 0.5] answers 0.5 and refuses 0.3
-    rows = [(0.6, True), (0.5, True), (0.3, False)]
-    threshold, accuracy, _, _ = _best_threshold(rows)
-    assert 0.3 < threshold <= 0.5 and accuracy == 1.0
-
-
-def test_threshold_takes_the_widest_best_interval() -> None:
-    # (0.2, 0.6] and (0.7, 0.8] score the same (0.75); the first is four times as wide
-    rows = [(0.8, True), (0.7, False), (0.6, True), (0.2, False)]
-    threshold, accuracy, answered, refused = _best_threshold(rows)
-    assert threshold == 0.4
-    assert (accuracy, answered, refused) == (0.75, 1.0, 0.5)

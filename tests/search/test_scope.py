@@ -1,0 +1,57 @@
+"""What a question names: the national Notice, a locality, a document number, a year."""
+
+from __future__ import annotations
+
+from assistant.search.scope import ScopeReader, locality_names
+from assistant.service import PolicyService
+
+NOTICE = "notice-2022-industrial-economy"
+
+
+def test_a_region_is_known_by_its_own_name_its_alias_and_its_zone_abbreviation() -> None:
+    assert locality_names("样本市 (Sample City), 示例省") == {"样本市", "Sample City"}
+    assert "演示高新区" in locality_names("演示高新技术产业开发区 (Demo Hi-tech Zone), 样本市")
+    assert locality_names("China") == set()
+    assert locality_names(None) == set()
+
+
+def test_scope_is_read_from_the_documents_metadata(corpus_service: PolicyService) -> None:
+    reader = ScopeReader(corpus_service.index.documents)
+    notice = reader.read("《通知》关于中欧班列是怎么说的？")
+    assert notice.national and not notice.documents
+    assert notice.weight(NOTICE, "national") == 1.0
+    assert notice.remainder("《通知》关于中欧班列是怎么说的？").count("通知") == 0
+
+    city = reader.read("样本市2023年购买纯电动乘用车每辆补贴多少钱？")
+    assert not city.national
+    assert "sc-auto-consumption-2023" in city.documents
+    assert "ep-equipment-upgrade-2022" not in city.documents
+    # the year adds to the city: the 2023 measures outrank the 2022 ones
+    assert city.weight("sc-auto-consumption-2023", "municipal") > city.weight(
+        "sc-auto-consumption-2022", "municipal"
+    )
+    # "国家级" is a local award's condition, not the national level
+    award = reader.read("企业首次被认定为国家级专精特新“小巨人”，演示高新区奖励多少？")
+    assert not award.national and "demo-zone-srdi-sme-2023" in award.documents
+
+    number = reader.read("示工信发〔2022〕58号规定了什么？")
+    assert number.documents == {"ep-equipment-upgrade-2022"}
+
+
+def test_a_real_place_no_document_covers_is_reported(corpus_service: PolicyService) -> None:
+    reader = ScopeReader(corpus_service.index.documents)
+    assert reader.read("广东省买新能源汽车有什么购车补贴？").unknown_places == ("广东省",)
+    assert reader.read("What subsidies does Shanghai give?").unknown_places == ("上海市",)
+    # a question about a corpus locality may name other places in passing
+    assert reader.read("示例省对香港投资者有什么服务？").unknown_places == ()
+
+
+def test_answers_come_from_the_documents_the_question_names(
+    corpus_service: PolicyService,
+) -> None:
+    answer = corpus_service.ask("样本市2023年购买纯电动乘用车每辆补贴多少钱？")
+    assert answer.answered
+    assert {c.doc_id for c in answer.citations} <= {
+        d for d in corpus_service.index.documents if d.startswith("sc-")
+    }
+    assert answer.citations[0].doc_id == "sc-auto-consumption-2023"
