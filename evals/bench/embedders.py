@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.config import DEFAULT_EMBEDDING_MODEL, Settings
+from assistant.config import USE_MODEL, Settings
 from assistant.errors import DocumentLoadError
 from assistant.ingest.chunking import ClauseChunker
 from assistant.ingest.loaders import LoadLimits
@@ -158,9 +158,7 @@ def _table(results: Sequence[ModelResult]) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument(
-        "--models", nargs="+", default=[DEFAULT_EMBEDDING_MODEL, "embeddinggemma-300m"]
-    )
+    parser.add_argument("--models", nargs="+", default=[USE_MODEL, "embeddinggemma-300m"])
     parser.add_argument("--corpus", type=Path, default=Path("corpus"))
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()

@@ -37,7 +37,8 @@ def start_ingest(index_dir: Path, corpus: Path) -> subprocess.Popen[bytes]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith("POLICYQA_") or k in {"POLICYQA_CHROMA_URL", "POLICYQA_CHROMA_TOKEN"}
+        if not k.startswith("POLICYQA_")
+        or k in {"POLICYQA_CHROMA_URL", "POLICYQA_CHROMA_TOKEN", "POLICYQA_EMBEDDING_MODEL"}
     }
     return subprocess.Popen(
         [sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
