@@ -25,7 +25,12 @@ from assistant.answer.generative import (
     ValidatedAnswer,
     describe_failure,
 )
-from assistant.answer.profile import asks_what_applies, profile_from_text
+from assistant.answer.profile import (
+    asks_something,
+    asks_what_applies,
+    profile_from_text,
+    states_facts,
+)
 from assistant.answer.refusal import Support, SupportJudge, is_instruction
 from assistant.answer.wording import MAX_NEAR_CLAUSES, WordingVerifier
 from assistant.answer.wording import explain as explain_wording
@@ -83,6 +88,33 @@ def is_follow_up(question: str) -> bool:
     """A question that leans on the previous one: short, or pointing back at it."""
     words = len(question.split()) if detect_language(question) == "en" else len(question) / 2
     return bool(_FOLLOW_UP_CUES.search(question.strip())) or words <= 8
+
+
+# How many earlier turns an enterprise's description may be spread over.
+_DESCRIPTION_TURNS = 6
+
+
+def _described_enterprise(question: str, earlier: Sequence[str]) -> str | None:
+    """The enterprise described so far, when `question` asks what applies, or adds facts to
+    (or briefly follows up) a conversation that asked it: every message back to that
+    question, read together. None when the conversation is about something else."""
+    if asks_what_applies(question):
+        return question
+    said = [question]
+    for turn in reversed(earlier[-_DESCRIPTION_TURNS:]):
+        latest = said[-1]
+        # "我们是专精特新中小企业" adds to the description; "第五条的截止时间是？" is a
+        # question about the answer, answered from the clauses.
+        if not (states_facts(latest) or (is_follow_up(latest) and not asks_something(latest))):
+            return None
+        if asks_what_applies(turn):
+            # Sentence breaks keep each message's amounts and dates with its own words.
+            return "".join(
+                m if m.endswith(tuple("。.！!？?；;")) else m + "。"
+                for m in [turn, *reversed(said)]
+            )
+        said.append(turn)
+    return None
 
 
 def refusal_text(
@@ -626,12 +658,9 @@ class PolicyService:
         follow-up questions. A short follow-up to such a question ("we are SME-certified")
         is read together with it. Any other question: None, answered as before."""
         started = time.perf_counter()
-        described = question
-        if not asks_what_applies(question):
-            previous = history[-1].question if history else ""
-            if not (previous and asks_what_applies(previous) and is_follow_up(question)):
-                return None
-            described = f"{previous} {question}"
+        described = _described_enterprise(question, [t.question for t in history])
+        if described is None:
+            return None
         result = self.eligibility(question=described, limit=12)
         text, citations = eligibility_answer_text(result, language)
         return Answer(

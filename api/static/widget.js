@@ -104,9 +104,14 @@
     "button:disabled{opacity:.6;cursor:not-allowed}",
     ":focus-visible{outline:3px solid #ffbf47;outline-offset:2px}",
     ".viewer{flex:1;overflow-y:auto;padding:12px}",
-    ".viewer[hidden]{display:none}",
-    ".viewer h3{font-size:15px;margin:0 0 6px}",
-    ".context{white-space:pre-wrap;background:var(--policyqa-soft);padding:8px;border-radius:8px}",
+    // The author's display rules beat the hidden attribute's, so each hidden state is said.
+    ".viewer[hidden],.log[hidden],form[hidden]{display:none}",
+    ".viewer{display:flex;flex-direction:column;gap:6px}",
+    ".viewer>*{flex:none}",
+    ".viewer h3{font-size:15px;margin:0;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}",
+    ".viewer .meta{margin:0}",
+    ".context{position:relative;white-space:pre-wrap;background:var(--policyqa-soft);padding:8px;border-radius:8px;",
+    "flex:0 1 auto;min-height:6em;overflow-y:auto}",
     "mark{background:var(--policyqa-mark);color:inherit;outline:1px solid #c9a400}",
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
     ".error button{margin-left:8px}",
@@ -249,6 +254,13 @@
     });
   }
 
+  // The same questions as text lines would repeat the buttons right under them.
+  function withoutFollowUps(text, eligibility) {
+    var asked = {};
+    (eligibility.follow_up_questions || []).forEach(function (q) { asked["- " + q] = true; });
+    return text.split("\n").filter(function (line) { return !asked[line]; }).join("\n");
+  }
+
   function renderChips(box, citations) {
     box.textContent = "";
     citations.forEach(function (c) {
@@ -291,30 +303,37 @@
     return back;
   }
 
+  // The quote comes first, under a one-line title, so it is on screen without scrolling at
+  // any panel size; where the document sits (number, heading path, page) follows it.
   function showClause(citation, clause) {
     var doc = clause.document;
     viewer.textContent = "";
     viewer.setAttribute("aria-label", t("clause"));
     viewer.appendChild(backButton());
-    viewer.appendChild(el("h3", { text: doc.title }));
+    var title = el("h3", { text: doc.title, title: doc.title });
+    viewer.appendChild(title);
     var badges = el("p", { class: "meta" });
     badges.appendChild(el("span", { class: "badge", text: doc.official ? t("official") : t("illustrative") }));
     badges.appendChild(document.createTextNode(" "));
     badges.appendChild(el("span", { class: "badge", text: t("status")[doc.status] || doc.status }));
     viewer.appendChild(badges);
-    if (doc.doc_number) viewer.appendChild(el("p", { class: "meta", text: t("docNumber") + doc.doc_number }));
-    viewer.appendChild(el("p", { class: "meta", text: clause.clause.heading_path + " · " +
-      t("page").replace("{p}", String(citation.page)) + " · " + citation.clause_id }));
     // The quote is highlighted by its offsets within the context span, as text nodes.
     var context = el("div", { class: "context" });
     var text = clause.context;
     var a = Math.max(0, citation.start - clause.context_start);
     var b = Math.min(text.length, citation.end - clause.context_start);
     context.appendChild(document.createTextNode(text.slice(0, a)));
-    context.appendChild(el("mark", { text: text.slice(a, b) }));
+    var mark = el("mark", { text: text.slice(a, b) });
+    context.appendChild(mark);
     context.appendChild(document.createTextNode(text.slice(b)));
     viewer.appendChild(context);
-    viewer.focus();
+    viewer.appendChild(el("p", { class: "meta where", text: clause.clause.heading_path + " · " +
+      t("page").replace("{p}", String(citation.page)) + " · " + citation.clause_id }));
+    if (doc.doc_number) viewer.appendChild(el("p", { class: "meta", text: t("docNumber") + doc.doc_number }));
+    viewer.focus({ preventScroll: true });
+    // Neighbouring clauses before the quote can be long: the context box scrolls by itself so
+    // the highlighted quote starts near its top.
+    context.scrollTop = Math.max(0, mark.offsetTop - 24);
   }
 
   function addMessage(role, text) {
@@ -366,7 +385,7 @@
         live.textContent = payload.text;
       } else if (event === "done") {
         finished = true;
-        renderAnswer(body, payload.answer, payload.citations);
+        renderAnswer(body, payload.eligibility ? withoutFollowUps(payload.answer, payload.eligibility) : payload.answer, payload.citations);
         renderChips(chips, payload.citations);
         meta.textContent = t("label") + (payload.standalone_question ? " · " + t("interpreted") + payload.standalone_question : "");
         if (!payload.answered) {

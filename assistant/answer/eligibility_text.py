@@ -4,7 +4,9 @@ questions that would settle the rest. User-facing words live in `_WORDS`, per la
 
 from __future__ import annotations
 
-from assistant.types import Citation, EligibilityResult, MeasureResult, within_document
+import re
+
+from assistant.types import Citation, EligibilityResult, MeasureResult
 
 _WORDS = {
     "zh": {
@@ -37,38 +39,126 @@ _WORDS = {
     },
 }
 _MAX_PER_GROUP = 6
+_SENTENCE = re.compile(r"(?<=[。；;！？!?])|(?<=\.)\s+")
 
 
-def _profile_line(result: EligibilityResult) -> str:
+# What each profile fact is called in the echo, so the user can see what was read and
+# correct it in their own words.
+_FACT_NAMES = {
+    "zh": {
+        "region": "地区",
+        "industry": "行业",
+        "employees": "员工人数",
+        "annual_revenue_wan": "年营业收入（万元）",
+        "ownership": "所有制",
+        "export_share": "出口占营业收入",
+        "products": "产品",
+        "certifications": "资质",
+        "above_designated_size": "规模以上",
+        "registered_years": "成立年限",
+        "annual_exports_wan": "年出口额（万元）",
+        "annual_exports_usd_wan": "年出口额（万美元）",
+        "roles": "身份",
+        "actions": "已做事项",
+        "attestations": "已声明",
+        "served_enterprises": "服务企业数",
+        "rd_ratio": "研发投入占营业收入",
+        "as_of": "按日期",
+        "amount_wan": "万元",
+        "yes": "是",
+        "no": "否",
+    },
+    "en": {
+        "region": "region",
+        "industry": "industry",
+        "employees": "employees",
+        "annual_revenue_wan": "annual revenue (10k RMB)",
+        "ownership": "ownership",
+        "export_share": "exports in revenue",
+        "products": "products",
+        "certifications": "certifications",
+        "above_designated_size": "above designated size",
+        "registered_years": "years registered",
+        "annual_exports_wan": "annual exports (10k RMB)",
+        "annual_exports_usd_wan": "annual exports (10k USD)",
+        "roles": "roles",
+        "actions": "done",
+        "attestations": "stated",
+        "served_enterprises": "enterprises served",
+        "rd_ratio": "R&D in revenue",
+        "as_of": "as of",
+        "amount_wan": "10k RMB",
+        "yes": "yes",
+        "no": "no",
+    },
+}
+_SHARES = {"export_share", "rd_ratio"}
+
+
+def _fact(key: str, value: object, names: dict[str, str]) -> str:
+    if isinstance(value, bool):
+        return names["yes"] if value else names["no"]
+    if key in _SHARES and isinstance(value, int | float):
+        return f"{value * 100:g}%"
+    if key == "actions" and isinstance(value, list):
+        return ", ".join(_action(a, names) for a in value)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _action(action: dict[str, object], names: dict[str, str]) -> str:
+    bits = [str(action["kind"])]
+    if action.get("amount_wan") is not None:
+        bits.append(f"{action['amount_wan']:g} {names['amount_wan']}")
+    bits += [f"{k}={v}" for k, v in action.items() if k not in {"kind", "amount_wan", "what"}]
+    return " ".join(bits)
+
+
+def _profile_line(result: EligibilityResult, language: str) -> str:
+    names = _FACT_NAMES[language]
     shown = result.profile.model_dump(
         mode="json", exclude={"free_text"}, exclude_none=True, exclude_defaults=True
     )
-    parts = []
-    for key, value in shown.items():
-        if key == "actions":
-            value = ", ".join(
-                a["kind"] + "".join(f" {k}={v}" for k, v in a.items() if k != "kind") for a in value
-            )
-        elif isinstance(value, list):
-            value = ", ".join(str(v) for v in value)
-        parts.append(f"{key}={value}")
-    return "; ".join(parts)
+    return _WORDS[language]["sep"].join(
+        f"{names.get(key, key)} {_fact(key, value, names)}" for key, value in shown.items()
+    )
+
+
+def _what_it_gives(measure: MeasureResult) -> str:
+    """The granting sentence: what the measure gives, in the clause's own words."""
+    quote = measure.citations[0].quote
+    sentences = [s.strip() for s in _SENTENCE.split(quote) if s.strip()]
+    granting = next((s for s in sentences if measure.benefit and measure.benefit in s), None)
+    return granting or (sentences[0] if sentences else quote)
+
+
+def _clip(text: str, limit: int, lead: str | None = None) -> str:
+    """`text` on one line, without a leading clause number already shown, cut at `limit`."""
+    text = " ".join(text.split())
+    if lead and text.startswith(lead):
+        text = text[len(lead) :].lstrip(" ：:.、．")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _line(measure: MeasureResult, n: int, language: str) -> str:
     words = _WORDS[language]
-    bits = [within_document(measure.title) if " › " in measure.title else measure.title]
+    colon = "：" if language == "zh" else ": "
+    citation = measure.citations[0]
+    where = f"{citation.doc_title} {citation.clause_number or ''}".strip()
+    bits = [f"{where}{colon}{_clip(_what_it_gives(measure), 48, citation.clause_number)}"]
     if measure.estimate is not None:
-        bits.append(f"{words['estimate']}: {measure.estimate.computation}")
+        bits.append(f"{words['estimate']}{colon}{measure.estimate.computation}")
     elif measure.amounts:
-        bits.append(f"{words['amount']}: " + ", ".join(a.text for a in measure.amounts[:3]))
+        bits.append(f"{words['amount']}{colon}" + ", ".join(a.text for a in measure.amounts[:3]))
     if measure.deadlines:
-        bits.append(f"{words['deadline']}: {measure.deadlines[-1].text}")
+        bits.append(f"{words['deadline']}{colon}{measure.deadlines[-1].text}")
     if measure.apply_to is not None:
-        bits.append(f"{words['apply']}: {measure.apply_to.quote[:60].replace(chr(10), ' ')}")
+        apply_to = measure.apply_to
+        bits.append(f"{words['apply']}{colon}{_clip(apply_to.quote, 36, apply_to.clause_number)}")
     if measure.status == "unknown":
         open_ = [c for c in measure.conditions if c.status == "unknown"]
-        bits.append(f"{words['open']}: {len(open_)}")
+        bits.append(f"{words['open']}{colon}{len(open_)}")
     return f"- {words['sep'].join(bits)} [{n}]"
 
 
@@ -76,7 +166,7 @@ def eligibility_answer_text(result: EligibilityResult, language: str) -> tuple[s
     """The answer text with [n] markers, and the citations (each measure's granting clause)."""
     words = _WORDS["zh" if language == "zh" else "en"]
     language = "zh" if language == "zh" else "en"
-    lines: list[str] = [f"{words['profile']} {_profile_line(result)}"]
+    lines: list[str] = [f"{words['profile']} {_profile_line(result, language)}"]
     citations: list[Citation] = []
     for status in ("met", "unknown"):
         # Closest fit first: the most conditions the profile already meets, then the fewest

@@ -121,6 +121,24 @@ def asks_what_applies(text: str) -> bool:
     return bool(_DESCRIBES.search(text)) and any(p.search(text) for p in _ASKS)
 
 
+# A question of its own ("第五条的截止时间是？") rather than a statement of fact.
+_ASKS_SOMETHING = re.compile(
+    r"[?？]|吗|呢|什么|哪|多少|几|如何|怎么|(?:how|what|when|which|where|who|why|is|are|does|do|can)",
+    re.I,
+)
+
+
+def asks_something(text: str) -> bool:
+    """A message with a question of its own in it."""
+    return bool(_ASKS_SOMETHING.search(text))
+
+
+def states_facts(text: str) -> bool:
+    """A message that tells more about the asker's enterprise without asking anything, as
+    an answer to the matcher's follow-up questions does ("我们2023年3月新购置生产设备800万元")."""
+    return bool(_DESCRIBES.search(text)) and not _ASKS_SOMETHING.search(text)
+
+
 def _first_number(patterns: list[re.Pattern[str]], text: str) -> re.Match[str] | None:
     for pattern in patterns:
         if match := pattern.search(text):

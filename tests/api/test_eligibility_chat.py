@@ -36,4 +36,4 @@ def test_chat_completions_answer_an_enterprise_with_the_matcher(live_server: str
         model="policyqa", messages=[{"role": "user", "content": QUESTION}]
     )
     content = reply.choices[0].message.content or ""
-    assert "识别出的企业信息" in content and "export_share=0.4" in content
+    assert "识别出的企业信息" in content and "出口占营业收入 40%" in content

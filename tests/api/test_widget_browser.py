@@ -17,7 +17,7 @@ from assistant.config import Settings
 from assistant.search.embedding import UniversalSentenceEncoder
 from assistant.service import PolicyService
 from tests.api.conftest import serving
-from tests.conftest import REPO
+from tests.conftest import REPO, USE_MODEL
 
 pytestmark = pytest.mark.browser
 
@@ -44,6 +44,23 @@ def server(
     )
     service = PolicyService(settings, embedder)
     service.ingest(corpus)
+    with serving(create_app(settings, service)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def bundled_server(
+    tmp_path_factory: pytest.TempPathFactory, embedder: UniversalSentenceEncoder
+) -> Iterator[str]:
+    """The bundled corpus, whose clauses and context spans are as long as real ones."""
+    settings = Settings(
+        index_dir=tmp_path_factory.mktemp("bundled-widget") / "index",
+        corpus_dir=REPO / "corpus",
+        embedding_model=USE_MODEL,
+        rate_limit_per_minute=0,
+    )
+    service = PolicyService(settings, embedder)
+    service.ingest(REPO / "corpus")
     with serving(create_app(settings, service)) as url:
         yield url
 
@@ -224,4 +241,90 @@ def test_screenshots_and_reflow(
     assert scroll_width <= width  # no horizontal scrolling at this width
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"widget-{name}.png"))
+    context.close()
+
+
+ENTERPRISE = (
+    "我们是样本市一家民营汽车零部件企业，规模以上，300名员工，出口额占营业收入40%，能申请哪些支持？"
+)
+
+
+def quote_is_in_view(page: Page) -> dict[str, float]:
+    """Where the highlighted quote's first line sits against the viewport and the viewer."""
+    return dict(
+        page.locator("#policyqa-widget").evaluate(
+            """host => {
+              const r = host.shadowRoot, viewer = r.querySelector('.viewer');
+              const line = r.querySelector('.viewer mark').getClientRects()[0];
+              const box = viewer.getBoundingClientRect();
+              return {top: line.top, bottom: line.bottom, viewerTop: box.top,
+                      viewerBottom: box.bottom, viewport: window.innerHeight,
+                      viewerScroll: viewer.scrollTop};
+            }"""
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "name"), [(1280, 820, "clause-desktop"), (320, 640, "clause-mobile")]
+)
+def test_clause_viewer_shows_the_quote_without_scrolling(
+    bundled_server: str, browser: Browser, width: int, height: int, name: str
+) -> None:
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.goto(bundled_server + "/")
+    page.evaluate("() => window.PolicyQA.open()")
+    ask(page, "样本市对海外仓有什么支持？")
+    widget = page.locator("#policyqa-widget")
+    widget.locator(".chips .chip").first.click()
+    widget.locator(".viewer mark").wait_for()
+    # The clause takes the conversation's place rather than squeezing in under it.
+    assert widget.locator(".log").is_hidden() and widget.locator("form").is_hidden()
+    place = quote_is_in_view(page)
+    # The viewer itself is not scrolled: the quote's first line is inside it and inside the
+    # window as the clause opens, under the title and the illustrative badge.
+    assert place["viewerScroll"] == 0
+    assert place["viewerTop"] <= place["top"] and place["bottom"] <= place["viewerBottom"]
+    assert place["top"] >= 0 and place["bottom"] <= place["viewport"]
+    viewer = widget.locator(".viewer").inner_text()
+    assert "示例文件" in viewer and "›" in viewer  # the badge and the heading path stay
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"widget-{name}.png"))
+    context.close()
+
+
+def test_an_enterprise_is_answered_with_measures_and_a_follow_up_updates_them(
+    bundled_server: str, browser: Browser
+) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 820})
+    page = context.new_page()
+    page.goto(bundled_server + "/")
+    page.evaluate("() => window.PolicyQA.open()")
+    ask(page, ENTERPRISE)
+    first = last_answer(page)
+    assert "识别出的企业信息" in first and "出口占营业收入 40%" in first
+    assert "可能符合、需确认的措施" in first  # grouped, not a refusal
+    assert "无法回答" not in first
+    widget = page.locator("#policyqa-widget")
+    # The questions that would settle the rest are offered as buttons.
+    follow_ups = widget.locator(".msg.bot").last.locator(".follow-up")
+    assert follow_ups.count() >= 1
+    # Each question shows once, as its button, not again as a line of text above it.
+    question = follow_ups.first.inner_text()
+    assert first.count(question) == 1
+    widget.locator(".msg.bot").last.evaluate("m => m.scrollIntoView({block: 'start'})")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "widget-eligibility.png"))
+    # Its citations open the granting clauses as any answer's do.
+    widget.locator(".msg.bot").last.locator(".ref").first.click()
+    widget.locator(".viewer mark").wait_for()
+    assert widget.locator(".viewer mark").inner_text().strip()
+    page.keyboard.press("Escape")
+    # Answering one of those questions updates the result: the equipment bought now gives
+    # an estimate computed from the clause's rate.
+    ask(page, "我们2023年3月新购置生产设备800万元，已安装调试")
+    second = last_answer(page)
+    assert "buy_equipment 800 万元" in second
+    assert "800万元 ×" in second and "800万元 ×" not in first
     context.close()
