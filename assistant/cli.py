@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -34,6 +35,7 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console(stderr=True)
+PLUGIN_GROUP = "policyqa.commands"
 
 
 def _settings() -> Settings:
@@ -46,7 +48,9 @@ def _settings() -> Settings:
     return settings
 
 
-def _service() -> PolicyService:
+def open_service() -> PolicyService:
+    """The service for a command, from the environment's settings; errors end the command
+    with the message (commands that plugins add use it too)."""
     try:
         return PolicyService.create(_settings())
     except PolicyQAError as exc:
@@ -82,7 +86,7 @@ def ingest(
     ] = False,
 ) -> None:
     """Build or update the index from the corpus folder."""
-    service = _service()
+    service = open_service()
     labels = {"load": "Reading documents", "embed": "Embedding clauses", "write": "Writing index"}
     with Progress(
         TextColumn("{task.description}"),
@@ -136,7 +140,7 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Find the clauses that best match a query (hybrid dense + keyword retrieval)."""
-    service = _service()
+    service = open_service()
     try:
         hits = service.search(query, top_k, _parse_filters(filter))
     except PolicyQAError as exc:
@@ -202,7 +206,7 @@ def ask(
     if (question is None) == (batch is None):
         console.print("[red]give a QUESTION or --batch FILE[/red]")
         raise typer.Exit(2)
-    service = _service()
+    service = open_service()
     filters = _parse_filters(filter)
     chosen: Mode | None = (
         None if mode is None else ("generative" if mode == "generative" else "extractive")
@@ -250,7 +254,7 @@ def eligibility(
     if (profile is None) == (question is None):
         console.print("[red]give --profile FILE or --question TEXT[/red]")
         raise typer.Exit(2)
-    service = _service()
+    service = open_service()
     try:
         parsed = Profile.model_validate_json(profile.read_text("utf-8")) if profile else None
     except (OSError, ValueError) as exc:
@@ -356,7 +360,7 @@ def verify_wording(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Does the text really say this? exact, normalized, near (with a diff) or absent."""
-    service = _service()
+    service = open_service()
     try:
         verdict = service.verify_wording(text, doc)
     except PolicyQAError as exc:
@@ -389,7 +393,7 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Print a document's metadata and the normalized text all offsets refer to."""
-    service = _service()
+    service = open_service()
     try:
         document = service.document(doc_id)
     except PolicyQAError as exc:
@@ -409,7 +413,7 @@ def show(
 @app.command()
 def docs(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List the indexed documents with their manifest fields."""
-    service = _service()
+    service = open_service()
     try:
         metas = service.documents()
     except PolicyQAError as exc:
@@ -478,63 +482,18 @@ def serve(
     run_server(config)
 
 
-@app.command("eval")
-def evaluate(
-    dataset: Annotated[Path | None, typer.Option(help="JSONL question set.")] = None,
-    mode: Annotated[str, typer.Option(help="extractive or generative.")] = "extractive",
-    out: Annotated[Path, typer.Option(help="Folder for report.jsonl, summary.*")] = Path(
-        "out/eval"
-    ),
-    per_kind: Annotated[
-        int | None,
-        typer.Option("--per-kind", help="Only the first N questions of each kind (a fast subset)."),
-    ] = None,
-    thresholds: Annotated[
-        Path | None,
-        typer.Option(
-            help="Fail if policyqa falls below the floors in this JSON file (golden test split)."
-        ),
-    ] = None,
-    baselines: Annotated[
-        bool, typer.Option(help="Also run the naive LangChain and keyword-only baselines.")
-    ] = True,
-    protocol: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--protocol",
-            help="Only these (repeatable): test, leave_one_document_out, new_documents. The "
-            "test split always runs: its dev half tunes the constants.",
-        ),
-    ] = None,
-    new_documents: Annotated[
-        Path | None,
-        typer.Option(
-            help="Documents not in the corpus, with questions.jsonl (default evals/new_documents)."
-        ),
-    ] = None,
-) -> None:
-    """Score policyqa and the baselines on the test split (constants tuned on dev), leaving
-    each document out, and on documents the corpus does not hold."""
-    from evals.cli import PROTOCOLS, run_from_cli
-    from evals.dataset import NEW_DOCUMENTS_DIR
+def _register_plugins() -> None:
+    """Commands other installed packages add through the `policyqa.commands` entry point
+    (the evaluation adds `policyqa eval`), so the core never imports them. A plugin that
+    cannot load is reported and skipped: the core commands still work."""
+    for entry in entry_points(group=PLUGIN_GROUP):
+        try:
+            entry.load()(app)
+        except Exception as exc:  # a broken plugin must not take the CLI down with it
+            console.print(f"[yellow]command plugin {entry.name!r} not loaded:[/yellow] {exc}")
 
-    unknown = set(protocol or ()) - set(PROTOCOLS)
-    if unknown:
-        raise typer.BadParameter(
-            f"unknown protocol {sorted(unknown)}; choose from {', '.join(PROTOCOLS)}"
-        )
-    code = run_from_cli(
-        _service(),
-        dataset,
-        mode,
-        out,
-        per_kind,
-        thresholds,
-        baselines,
-        protocols=protocol or PROTOCOLS,
-        new_documents_dir=new_documents or NEW_DOCUMENTS_DIR,
-    )
-    raise typer.Exit(code)
+
+_register_plugins()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -39,14 +39,14 @@ from assistant.errors import BadInputError, QuestionTooLongError
 from assistant.ingest.measures import measures_of, parent_id
 from assistant.ingest.pipeline import IndexBuilder, ProgressCallback
 from assistant.search.embedding import Embedder, create_embedder
-from assistant.search.retrieval import HybridRetriever, detect_language
+from assistant.search.retrieval import HybridRetriever
 from assistant.search.store import (
     IndexVersion,
     normalize_filters,
     open_current,
     read_current,
 )
-from assistant.text import printable_text
+from assistant.text import detect_language, printable_text
 from assistant.types import (
     Answer,
     Chunk,

@@ -1,8 +1,19 @@
-"""Text checks shared by every layer; depends on nothing but the error hierarchy."""
+"""Text helpers shared by every layer (input checks, language, sentences, Chinese numerals);
+a leaf: it depends on nothing but the error hierarchy."""
 
 from __future__ import annotations
 
+import re
+
 from assistant.errors import BadInputError
+from assistant.types import Language
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
+# A sentence ends at Chinese or Latin sentence punctuation (with any closing quote or
+# bracket after it), a line break, or the end of the text.
+_SENTENCE = re.compile(r".+?(?:[。！？；!?;]+[”’」』）)]*|\.(?=\s)|\n|$)", re.S)
+_CN_DIGITS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "十": 10}
 
 
 def printable_text(text: str, what: str) -> str:
@@ -14,3 +25,28 @@ def printable_text(text: str, what: str) -> str:
     if any("\ud800" <= ch <= "\udfff" for ch in text):
         raise BadInputError(f"{what} contains an invalid character (a lone UTF-16 surrogate)")
     return "".join(ch for ch in text if ch.isprintable() or ch in "\n\t")
+
+
+def detect_language(text: str) -> Language:
+    """ "zh" when Chinese characters are at least as many as Latin words, else "en"."""
+    cjk = len(_CJK.findall(text))
+    return "zh" if cjk and cjk >= len(_LATIN_WORD.findall(text)) else "en"
+
+
+def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentences (and lines) of text[start:end] as spans, without surrounding whitespace."""
+    spans: list[tuple[int, int]] = []
+    for match in _SENTENCE.finditer(text, start, end):
+        s, e = match.start(), match.end()
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            spans.append((s, e))
+    return spans
+
+
+def cn_count(text: str) -> float:
+    """A small count written in Chinese numerals (三, 十) or digits."""
+    return float(_CN_DIGITS.get(text, 0) or int(text))

@@ -1,4 +1,5 @@
-"""The `policyqa eval` command's body: run every protocol, print the table, check floors."""
+"""The `policyqa eval` command, which this package adds to the `policyqa` CLI through the
+`policyqa.commands` entry point: run every protocol, print the table, check floors."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import time
 from collections.abc import Collection, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+import typer
 
 from assistant.service import PolicyService
 from evals.calibrate import Constants
@@ -202,3 +205,66 @@ def notes(protocols: dict[str, Any], shipped: Constants, floor_check: dict[str, 
 
 def _fold_constants(loo: dict[str, Any]) -> list[dict[str, float]]:
     return [fold["constants"] for fold in loo["by_document"].values()]
+
+
+def register(app: typer.Typer) -> None:
+    """Add `policyqa eval` to the CLI (the entry point `policyqa.commands:eval`)."""
+    app.command("eval")(eval_command)
+
+
+def eval_command(
+    dataset: Annotated[Path | None, typer.Option(help="JSONL question set.")] = None,
+    mode: Annotated[str, typer.Option(help="extractive or generative.")] = "extractive",
+    out: Annotated[Path, typer.Option(help="Folder for report.jsonl, summary.*")] = Path(
+        "out/eval"
+    ),
+    per_kind: Annotated[
+        int | None,
+        typer.Option("--per-kind", help="Only the first N questions of each kind (a fast subset)."),
+    ] = None,
+    thresholds: Annotated[
+        Path | None,
+        typer.Option(
+            help="Fail if policyqa falls below the floors in this JSON file (golden test split)."
+        ),
+    ] = None,
+    baselines: Annotated[
+        bool, typer.Option(help="Also run the naive LangChain and keyword-only baselines.")
+    ] = True,
+    protocol: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--protocol",
+            help="Only these (repeatable): test, leave_one_document_out, new_documents. The "
+            "test split always runs: its dev half tunes the constants.",
+        ),
+    ] = None,
+    new_documents: Annotated[
+        Path | None,
+        typer.Option(
+            help="Documents not in the corpus, with questions.jsonl (default evals/new_documents)."
+        ),
+    ] = None,
+) -> None:
+    """Score policyqa and the baselines on the test split (constants tuned on dev), leaving
+    each document out, and on documents the corpus does not hold."""
+    # Imported here: the CLI loads this module while it is itself being imported.
+    from assistant.cli import open_service
+
+    unknown = set(protocol or ()) - set(PROTOCOLS)
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown protocol {sorted(unknown)}; choose from {', '.join(PROTOCOLS)}"
+        )
+    code = run_from_cli(
+        open_service(),
+        dataset,
+        mode,
+        out,
+        per_kind,
+        thresholds,
+        baselines,
+        protocols=protocol or PROTOCOLS,
+        new_documents_dir=new_documents or NEW_DOCUMENTS_DIR,
+    )
+    raise typer.Exit(code)

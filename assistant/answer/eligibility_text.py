@@ -4,8 +4,7 @@ questions that would settle the rest. User-facing words live in `_WORDS`, per la
 
 from __future__ import annotations
 
-import re
-
+from assistant.text import sentence_spans
 from assistant.types import Citation, EligibilityResult, MeasureResult
 
 _WORDS = {
@@ -39,7 +38,6 @@ _WORDS = {
     },
 }
 _MAX_PER_GROUP = 6
-_SENTENCE = re.compile(r"(?<=[。；;！？!?])|(?<=\.)\s+")
 
 
 # What each profile fact is called in the echo, so the user can see what was read and
@@ -128,7 +126,7 @@ def _profile_line(result: EligibilityResult, language: str) -> str:
 def _what_it_gives(measure: MeasureResult) -> str:
     """The granting sentence: what the measure gives, in the clause's own words."""
     quote = measure.citations[0].quote
-    sentences = [s.strip() for s in _SENTENCE.split(quote) if s.strip()]
+    sentences = [quote[a:b] for a, b in sentence_spans(quote, 0, len(quote))]
     granting = next((s for s in sentences if measure.benefit and measure.benefit in s), None)
     return granting or (sentences[0] if sentences else quote)
 

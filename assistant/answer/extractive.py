@@ -10,8 +10,9 @@ import re
 from collections.abc import Sequence
 
 from assistant.answer.subjects import SubjectFilter
-from assistant.ingest.chunking import is_title_like, sentence_spans
+from assistant.ingest.chunking import is_title_like
 from assistant.search.keyword import tokenize
+from assistant.text import detect_language, sentence_spans
 from assistant.types import Citation, Document, Language, SearchHit
 
 # Sentences that state who qualifies, how much, or until when: kept even without a word in
@@ -131,7 +132,7 @@ def make_citation(n: int, hit: SearchHit, document: Document, start: int, end: i
 
 def lead_in(language: Language, citations: Sequence[Citation]) -> str:
     clauses = len({c.clause_id for c in citations})
-    other_language = any(_language_of(c.quote) != language for c in citations)
+    other_language = any(detect_language(c.quote) != language for c in citations)
     if language == "zh":
         text = f"以下是文件中与问题最相关的条款原文（摘自{clauses}个条款）"
         return text + ("，部分原文为英文：" if other_language else "：")
@@ -161,9 +162,3 @@ def notes(language: Language, citations: Sequence[Citation]) -> list[str]:
             "not official policy."
         )
     return out
-
-
-def _language_of(text: str) -> Language:
-    from assistant.search.retrieval import detect_language
-
-    return detect_language(text)

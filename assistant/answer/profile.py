@@ -12,8 +12,9 @@ import datetime as dt
 import re
 
 from assistant.answer.eligibility import LocalityMap
-from assistant.ingest.conditions import _cn_count, industries_in, to_wan
+from assistant.ingest.conditions import industries_in, to_wan
 from assistant.ingest.restrictions import vocabulary_matches
+from assistant.text import cn_count
 from assistant.types import Action, Profile
 from assistant.vocabulary import ACTIONS, ATTESTATIONS, MANUFACTURING, ROLES
 
@@ -281,7 +282,7 @@ def profile_from_text(text: str, localities: LocalityMap, today: dt.date | None 
         certifications=certifications,
         above_designated_size=above,
         registered_years=(
-            (_cn_count(years.group(1)) if not years.group(1).isdigit() else float(years.group(1)))
+            (cn_count(years.group(1)) if not years.group(1).isdigit() else float(years.group(1)))
             / (12 if years.group(2).startswith(("个月", "month")) else 1)
             if years
             else None

@@ -31,7 +31,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel, Levenshtein
 
 from assistant.answer.extractive import make_citation
-from assistant.search.retrieval import detect_language
+from assistant.text import detect_language
 from assistant.types import (
     Citation,
     Document,

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from assistant.ingest.markers import Marker, find_marker
+from assistant.text import sentence_spans
 from assistant.types import HEADING_SEPARATOR, Chunk, Document
 
 # A new list item that a layout squeezed onto the end of the previous sentence's line:
 # "... a greater role. - Expand market potential ..."
 _INLINE_BULLET = re.compile(r"(?<=[.!?;。；！？])\s+(?=-\s+\S)")
-_SENTENCE = re.compile(r".+?(?:[。！？；!?;]+[”’」』）)]*|\.(?=\s)|\n|$)", re.S)
 _TITLE_END = tuple("。；！？：:.;!?，,、")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LETTER = re.compile(r"[A-Za-z\u3400-\u9fff]")
@@ -142,20 +142,6 @@ def _soft_cut(text: str, start: int, limit: int) -> int:
     breaks = [m.end() for m in _SOFT_BREAK.finditer(window)]
     usable = [b for b in breaks if b >= len(window) // 2]
     return start + (usable[-1] if usable else len(window))
-
-
-def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Sentences (and lines) of text[start:end] as spans, without surrounding whitespace."""
-    spans: list[tuple[int, int]] = []
-    for match in _SENTENCE.finditer(text, start, end):
-        s, e = match.start(), match.end()
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            spans.append((s, e))
-    return spans
 
 
 class ClauseChunker:

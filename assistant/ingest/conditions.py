@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from assistant.text import cn_count
 from assistant.types import Amount, Chunk, Condition, Measure
 from assistant.vocabulary import INDUSTRIES
 
 _NUM = r"(\d+(?:[.,]\d+)*)"
-_CN_DIGITS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "十": 10}
 
 _RULES: list[tuple[re.Pattern[str], str, str, object]] = [
     (
@@ -163,10 +163,6 @@ def to_wan(value: float, unit: str | None) -> float:
     }.get(unit, value)
 
 
-def _cn_count(text: str) -> float:
-    return float(_CN_DIGITS.get(text, 0) or int(text))
-
-
 def industries_in(text: str) -> list[str]:
     lowered = text.lower()
     return [code for code, names in INDUSTRIES.items() if any(n in lowered for n in names)]
@@ -255,7 +251,7 @@ def extract_conditions(text: str, base: int = 0) -> list[Condition]:
     for pattern in _REGISTERED_YEARS:
         for match in pattern.finditer(text):
             count = (
-                _cn_count(match.group(1))
+                cn_count(match.group(1))
                 if not match.group(1).replace(",", "").isdigit()
                 else _number(match.group(1))
             )

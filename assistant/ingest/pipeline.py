@@ -24,6 +24,7 @@ import numpy as np
 from assistant.config import Settings
 from assistant.errors import DocumentLoadError, IngestInProgressError
 from assistant.ingest.chunking import ClauseChunker
+from assistant.ingest.conditions import measure_of
 from assistant.ingest.loaders import LoadedText, LoadLimits, display_name, open_regular_file
 from assistant.ingest.manifest import infer_meta, plan_corpus
 from assistant.ingest.sandbox import LoaderSandbox
@@ -35,7 +36,9 @@ from assistant.search.store import (
     check_model,
     complete_versions,
     new_version_name,
+    read_chunks,
     read_current,
+    read_documents,
     read_info,
     remove_version,
     versions_dir,
@@ -101,23 +104,15 @@ def _file_fingerprint(path: Path, meta_json: str, chunker: ClauseChunker, max_by
 
 
 def _load_previous(index_dir: Path, version: str) -> _Previous:
-    from assistant.search.store import _document_from_json
-
     vdir = versions_dir(index_dir) / version
     info = read_info(vdir)
-    documents: dict[str, Document] = {}
-    with (vdir / "documents.jsonl").open(encoding="utf-8") as handle:
-        for line in handle:
-            document = _document_from_json(json.loads(line))
-            documents[document.doc_id] = document
+    documents = read_documents(vdir)
     all_vectors = np.load(vdir / "vectors.npy")
     chunks: dict[str, list[Chunk]] = {}
     rows: dict[str, list[int]] = {}
-    with (vdir / "chunks.jsonl").open(encoding="utf-8") as handle:
-        for row, line in enumerate(handle):
-            chunk = Chunk.from_dict(json.loads(line))
-            chunks.setdefault(chunk.doc_id, []).append(chunk)
-            rows.setdefault(chunk.doc_id, []).append(row)
+    for row, chunk in enumerate(read_chunks(vdir)):
+        chunks.setdefault(chunk.doc_id, []).append(chunk)
+        rows.setdefault(chunk.doc_id, []).append(row)
     vectors = {doc_id: all_vectors[r] for doc_id, r in rows.items()}
     return _Previous(info, documents, chunks, vectors)
 
@@ -288,6 +283,7 @@ class IndexBuilder:
                 documents,
                 all_chunks,
                 all_vectors,
+                [m for c in all_chunks if (m := measure_of(c)) is not None],
             )
             if stage_hook:
                 stage_hook("written")

@@ -12,7 +12,6 @@ at once could hold none in the other.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -26,16 +25,9 @@ from assistant.search.glossary import policy_glossary
 from assistant.search.scope import QuestionScope, ScopeReader
 from assistant.search.store import IndexVersion, normalize_filters
 from assistant.search.tuning import Tuning, tuning_for
-from assistant.types import Language, SearchHit
+from assistant.types import SearchHit
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 QUERY_CACHE_SIZE = 2048
-
-
-def detect_language(text: str) -> Language:
-    cjk = len(_CJK.findall(text))
-    latin_words = len(re.findall(r"[A-Za-z]+", text))
-    return "zh" if cjk and cjk >= latin_words else "en"
 
 
 class HybridRetriever:

@@ -43,7 +43,6 @@ from assistant.errors import (
     IndexNotReadyError,
     NotFoundError,
 )
-from assistant.ingest.conditions import measure_of
 from assistant.search.embedding import Embedder, Vectors
 from assistant.search.keyword import KeywordIndex, configure_jieba
 from assistant.text import printable_text
@@ -286,6 +285,22 @@ def _document_from_json(data: Mapping[str, Any]) -> Document:
     )
 
 
+def read_documents(version_dir: Path) -> dict[str, Document]:
+    """A written version's documents by id: what the store serves and a rebuild reuses."""
+    documents: dict[str, Document] = {}
+    with (version_dir / "documents.jsonl").open(encoding="utf-8") as handle:
+        for line in handle:
+            document = _document_from_json(json.loads(line))
+            documents[document.doc_id] = document
+    return documents
+
+
+def read_chunks(version_dir: Path) -> list[Chunk]:
+    """A written version's chunks, in the order of its vectors."""
+    with (version_dir / "chunks.jsonl").open(encoding="utf-8") as handle:
+        return [Chunk.from_dict(json.loads(line)) for line in handle]
+
+
 def write_version(
     settings: Settings,
     version_dir: Path,
@@ -293,8 +308,10 @@ def write_version(
     documents: Sequence[Document],
     chunks: Sequence[Chunk],
     vectors: Vectors,
+    measures: Sequence[Measure],
 ) -> None:
-    """Write every file of a version, then the COMPLETE marker. Idempotent on retry."""
+    """Write every file of a version, then the COMPLETE marker. Idempotent on retry. The
+    measures are the ingestion's reading of the chunks; the store only keeps them."""
     version_dir.mkdir(parents=True, exist_ok=True)
     metas = {d.doc_id: d.meta for d in documents}
     with (version_dir / "documents.jsonl").open("w", encoding="utf-8") as handle:
@@ -305,10 +322,8 @@ def write_version(
             handle.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
     np.save(version_dir / "vectors.npy", vectors)
     with (version_dir / "measures.jsonl").open("w", encoding="utf-8") as handle:
-        for chunk in chunks:
-            measure = measure_of(chunk)
-            if measure is not None:
-                handle.write(measure.model_dump_json() + "\n")
+        for measure in measures:
+            handle.write(measure.model_dump_json() + "\n")
     KeywordIndex.build([c.embed_text for c in chunks]).save(version_dir / "keyword")
 
     client = chroma_client(settings, version_dir)
@@ -494,13 +509,8 @@ class IndexVersion:
         self.info = read_info(self.dir)
         check_model(self.info, embedder, index_dir)
         configure_jieba(index_dir / "jieba")
-        self.documents: dict[str, Document] = {}
-        with (self.dir / "documents.jsonl").open(encoding="utf-8") as handle:
-            for line in handle:
-                document = _document_from_json(json.loads(line))
-                self.documents[document.doc_id] = document
-        with (self.dir / "chunks.jsonl").open(encoding="utf-8") as handle:
-            self.chunks: list[Chunk] = [Chunk.from_dict(json.loads(line)) for line in handle]
+        self.documents: dict[str, Document] = read_documents(self.dir)
+        self.chunks: list[Chunk] = read_chunks(self.dir)
         self.position = {c.clause_id: i for i, c in enumerate(self.chunks)}
         # What places the corpus speaks for: regions, titles and issuers of its documents.
         self.coverage_text = " ".join(

@@ -3,8 +3,9 @@ from __future__ import annotations
 import pytest
 
 from assistant.config import Settings
-from assistant.search.retrieval import HybridRetriever, detect_language
+from assistant.search.retrieval import HybridRetriever
 from assistant.service import PolicyService
+from assistant.text import detect_language
 
 CROSS_LANGUAGE = {
     # English question, Chinese answer (the PDF's clause on air conditioners)
