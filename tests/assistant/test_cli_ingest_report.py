@@ -43,7 +43,7 @@ def test_names_in_the_report_are_printed_literally(monkeypatch: pytest.MonkeyPat
         failed={"documents/[bold red]x[/].txt": "[bold red]x[/].txt: the file is empty"},
         warnings=["documents/a\nwarning: forged line.txt is not in manifest.yaml"],
     )
-    monkeypatch.setattr(cli, "_service", lambda: _FakeService(report))
+    monkeypatch.setattr(cli, "open_service", lambda: _FakeService(report))
     result = runner.invoke(cli.app, ["ingest"], terminal_width=200)
     assert result.exit_code == 0, result.output
     assert "skipped documents/[bold red]x[/].txt: [bold red]x[/].txt: the file is empty" in (
