@@ -242,6 +242,25 @@ def _exports(text: str) -> tuple[float | None, float | None]:
     return None, None
 
 
+# How many enterprises it serves: the count must be of enterprises, so that "服务合同16万元"
+# is not read as sixteen.
+_SERVED = [
+    re.compile(
+        r"(?:serves?|served|serving)[^,.;]{0,30}?(\d+)\s*(?:other\s+|local\s+|more\s+)*"
+        r"(?:[\w-]+\s+){0,3}(?:enterprises|companies|firms|exporters|manufacturers)",
+        re.I,
+    ),
+    re.compile(r"(?:为|服务(?:了)?)[^，。；]{0,16}?(\d+)\s*家[^，。；]{0,12}?(?:企业|公司|厂)"),
+]
+# The date the enterprise asks about, when it says so ("现在是2023年8月15日", "we are
+# applying on 10 July 2023"): which version is in force, and whether a window is open.
+_TODAY_SAID = re.compile(
+    r"现在是|今天是|目前是|截至今天|截至目前|申报日期|申请日期|拟于|计划于|"
+    r"\b(?:today is|as of|we are applying on|we will apply on|we apply on|applying on)\b",
+    re.I,
+)
+
+
 def profile_from_text(text: str, localities: LocalityMap, today: dt.date | None = None) -> Profile:
     """Rules that read an enterprise's description; what they cannot read stays None."""
     region = None
@@ -264,7 +283,8 @@ def profile_from_text(text: str, localities: LocalityMap, today: dt.date | None 
     certifications = [] if _NEGATED_CERT.search(text) else [c for c, p in _CERTS if p.search(text)]
     exports_rmb, exports_usd = _exports(text)
     rd_ratio = _first_number(_RD_RATIO, text)
-    served = re.search(r"(?:serves?|服务)[^,.;，。]{0,12}?(\d+)", text, re.I)
+    served = _first_number(_SERVED, text)
+    said_today = _TODAY_SAID.search(text)
     return Profile(
         region=region,
         industry=industries[0] if industries else None,
@@ -294,7 +314,8 @@ def profile_from_text(text: str, localities: LocalityMap, today: dt.date | None 
         attestations=[code for code, _ in vocabulary_matches(ATTESTATIONS, text, "profile")],
         served_enterprises=int(served.group(1)) if served else None,
         rd_ratio=float(rd_ratio.group(1)) / 100 if rd_ratio else None,
-        as_of=today,
+        as_of=(_date(text[said_today.end() : said_today.end() + 40]) if said_today else None)
+        or today,
         free_text=text[:4000],
     )
 

@@ -101,6 +101,12 @@ _REVENUE = [
         rf"RMB\s*{_NUM}\s*(million|billion)?",
         re.I,
     ),
+    # "its operating revenue in 2022 was RMB 5 million or more": the bound after the figure.
+    re.compile(
+        rf"revenue\b[^.;:]{{0,40}}?(?:RMB|CNY)\s*{_NUM}\s*(million|billion)?\s*"
+        r"(or more|or above|and above|or less|or below|and below)",
+        re.I,
+    ),
 ]
 # Any place: a name ending in 省/市/县/区, or capitalized words after "registered in"; the
 # matcher resolves it against the places the corpus's documents name.
@@ -245,6 +251,10 @@ def extract_conditions(text: str, base: int = 0) -> list[Condition]:
             match,
             "万元",
         )
+    for match in _REVENUE[2].finditer(text):
+        value = to_wan(_number(match.group(1)), match.group(2) or "元")
+        below = match.group(3).lower().endswith(("less", "below"))
+        add("annual_revenue_wan", "<=" if below else ">=", value, match, "万元")
     for pattern in _REGISTERED_IN:
         for match in pattern.finditer(text):
             add("region", "in", [re.sub(r"^the ", "", match.group(1), flags=re.I)], match)

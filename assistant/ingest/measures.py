@@ -52,6 +52,14 @@ _PROCEDURE = re.compile(
     r"telephone|take effect|false declarations|annual budget|total budget",
     re.I,
 )
+# In a procedure clause, the sentence that limits what is accepted ("受理2022年1月1日以后取得
+# 的认定和发生的事项", "only recognitions obtained after …"): a condition of every measure.
+_ADMITS = re.compile(
+    r"受理[^。；]{0,24}?(?:以后|之后|以来)[^。；]{0,24}?(?:认定|事项|项目|支出|费用)[^。；]*|"
+    r"\bonly\b[^.;]{0,80}?\b(?:obtained|incurred|recognized|completed|made|signed)\s+"
+    r"(?:on or )?(?:after|since)\b[^.;]*",
+    re.I,
+)
 _NAMED_SECTION = re.compile(r"\b(?:in|under|for) (Section|Article) (\d+)\b", re.I)
 _RELAXES = re.compile(r"does not apply to|不适用于", re.I)
 # "申请设备购置补助的企业应…", "Applicants for the equipment subsidy must…": the benefit
@@ -354,6 +362,20 @@ class DocumentMeasures:
             and not any(p.clause_id in self.granting for p in parts)
         ]
         entries: list[tuple[Condition, tuple[str, str] | None]] = []
+        for parts in self.by_base.values():
+            for part in parts:
+                if part.clause_id in self.granting:
+                    continue
+                for admits in _ADMITS.finditer(part.text):
+                    entries += [
+                        (c, None)
+                        for c in read_clause(
+                            admits.group(0),
+                            part.start + admits.start(),
+                            part.clause_id,
+                            context="require",
+                        )
+                    ]
         for root in roots:
             governs = self._governs(root)
             entries += [(c, governs) for c in self._subtree(root)]

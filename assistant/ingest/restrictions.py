@@ -46,12 +46,41 @@ _ONLY_VERDICT = re.compile(r"(?:第.{1,4}条\s*)?(?:不予支持|不得申报本
 _HEADING = re.compile(r"第.{1,4}条\s*[\u4e00-\u9fff]{2,10}")
 _NOT_A_CONDITION = re.compile(
     r"所称|是指|\bmeans\b|^as shown|^按|use the share over|are eligible if|^including\b|"
+    # A proviso about the document itself ("Unless an article says otherwise", "另有规定的除外").
+    r"^unless\b.{0,40}\botherwise\b|另有规定|"
     # How and to whom the money is paid once granted: not who qualifies.
     r"\bis paid to\b|\bpays only\b|拨付给|直接拨付|"
     # The basis of a rate ("按企业实际支付利息的50%"), wherever it stands in the piece.
     r"按[^，。；]{0,30}?的?\d+(?:\.\d+)?\s*[%％]",
     re.I,
 )
+# "A one-time subsidy of 10% … is granted": in a passive grant, what comes before the verb is
+# the benefit itself, not whom it is for.
+_BENEFIT_FIRST = re.compile(
+    r"^\s*(?:[-•]\s*)?(?:an?|the)?\s*(?:[\w-]+\s+){0,3}(?:subsid(?:y|ies)|awards?|vouchers?|"
+    r"grants?|bonus|refunds?|interest subsid(?:y|ies))\b(?! applies)",
+    re.I,
+)
+# An English article's title line ("Article 5 China-Europe freight trains carrying …") and
+# a statement of intent ("Sample City encourages exporters to …", "本市鼓励…"): neither
+# says who qualifies.
+_TITLE_EN = re.compile(r"^\s*Article\s+\d+\b(?!.*\b(?:must|only|at least|not)\b)[^.;:]*$", re.I)
+_INTENT = re.compile(
+    r"^\s*(?:[A-Z][\w-]*\s+){1,4}(?:encourages|supports|promotes|welcomes|rewards)\b|"
+    r"^\s*(?:本市|本省|本区|全市|全省|[\u4e00-\u9fff]{2,8}(?:市|省|区|县))?(?:积极)?鼓励"
+)
+# A cap or a rate of the benefit ("单个企业最高不超过300万元", "补助比例提高至12%", "capped
+# at RMB 2 million"): how much is paid, not who qualifies. A cumulative cap (累计, 合计) is
+# different: it is read as a condition on support already received.
+_BENEFIT_SHAPE = re.compile(
+    r"最高|上限|封顶|\bcapped at\b|\bup to\b|"
+    r"(?:补助|补贴|奖励|贴息|资助|奖补)(?:额|金额|比例|标准|资金)?[^，。；]{0,8}"
+    r"(?:不超过|提高至|提高到|调整为|调整至|为\s*\d)|"
+    r"比例(?:提高|调整|提升)?(?:至|到|为)\s*\d|比例为|\binstead of\b|"
+    r"\bthe (?:award|subsidy|voucher|grant|interest subsidy) is\b",
+    re.I,
+)
+_CUMULATIVE = re.compile(r"累计|合计|总额|in total|combined|cumulative", re.I)
 _OPEN_TO_ALL = re.compile(r"same terms|alike|一视同仁|同一标准|不论|无论|regardless", re.I)
 _EXCLUSION = re.compile(
     r"不予支持|不予补助|不支持|不享受|不在.{0,8}范围|not supported|not eligible|do not receive|"
@@ -182,6 +211,13 @@ _FILLER_EN = frozenset(
         "document",
         "main",
         "business",
+        "do",
+        "does",
+        "measures",
+        "apply",
+        "applies",
+        "themselves",
+        "itself",
     ]
 )
 
@@ -385,9 +421,12 @@ def read_fragment(
         # a role named there ("e-commerce platform operator") says who instead.
         codes = industries_in(named or text)
         said = re.search(r"industr|sector|行业|领域|产业", named or text, re.I) is not None
-        if codes and (
-            said or (industries_in(text) and not vocabulary_matches(ROLES, named or text))
-        ):
+        # A maker of them ("vehicles produced by enterprises registered in …") is still
+        # named by its products; another role ("platform operator") says who instead.
+        other_roles = [
+            c for c, _ in vocabulary_matches(ROLES, named or text) if c != "manufacturer"
+        ]
+        if codes and (said or (industries_in(text) and not other_roles)):
             reader.add("industry", "in", codes, (0, len(text)))
         if OTHER_GROUP.match(named or text) or OTHER_GROUP.match(text):
             # "Other eligible enterprises receive 30%": those outside a group another item
@@ -446,11 +485,12 @@ def read_fragment(
         # An exclusion applies only when all its parts hold; a profile outside the part
         # the rules read is settled by it.
         return reader.found
-    # A date no rule tied to an action still restricts: it is never eaten as filler.
+    # A date or a figure no rule tied to a fact still restricts ("revenue in 2022 was RMB 5
+    # million or more"): it is never eaten as filler, so no threshold is ever dropped.
     loose_date = any(
         not any(s <= m.start() < e for s, e in reader.covered)
-        for pattern in (_DATE_RANGE, _DATE_AFTER, _DATE_BEFORE)
-        for m in pattern.finditer(text)
+        for pattern in (_DATE_RANGE, _DATE_AFTER, _DATE_BEFORE, _FIGURE)
+        for m in pattern.finditer(_without_references(text))
     )
     if (loose_date or _leftover(text, reader.covered)) and (
         context != "grant" or _RESTRICT.search(text) or loose_date
@@ -467,6 +507,25 @@ def read_fragment(
             )
         )
     return reader.found
+
+
+# A figure that can be a threshold: an amount, a share, an area or a count with its unit.
+_FIGURE = re.compile(
+    r"\d+(?:[,.]\d+)*\s*(?:[%％]|万|亿|元|million|billion|square|sq|m²|平方米|家|个|人|台|辆|"
+    r"吨|enterprises|companies|employees|staff|units|tons?|vehicles|days?|months?|个月|天)|"
+    r"(?:RMB|CNY|USD|US\$)\s*\d",
+    re.I,
+)
+# What is numbered but restricts nothing: a document number ("工信部联企业〔2011〕300号"), an
+# article or item number, a list marker. Blanked (same length, so offsets hold).
+_REFERENCE = re.compile(
+    r"〔\d{4}〕\d+号|\[\d{4}\]\s*No\.\s*\d+|第\s*\d+\s*[条款项]|\b(?:Article|Item|item)\s+\d+|"
+    r"^\s*[-•(（]?\s*\d+\s*[.)）、]"
+)
+
+
+def _without_references(text: str) -> str:
+    return _REFERENCE.sub(lambda m: " " * len(m.group(0)), text)
 
 
 def _thresholds(reader: _Reader) -> None:
@@ -549,7 +608,12 @@ def _leftover(text: str, covered: list[tuple[int, int]]) -> bool:
     rest = re.sub(r"[(（](?:including|含)[^)）]*[)）]", " ", rest, flags=re.I)
     for names in INDUSTRIES.values():
         for name in names:
-            rest = re.sub(re.escape(name), " ", rest, flags=re.I)
+            rest = re.sub(re.escape(name) + r"(?:e?s\b)?", " ", rest, flags=re.I)
+    # A place named inside another name ("示例省专精特新中小企业") is the level of that name;
+    # where a place restricts, a region rule has read it.
+    rest = re.sub(
+        r"[\u4e00-\u9fff]{2,4}(?:省|市|县|区)(?=专精特新|重点|高新技术|创新型|“|\")", " ", rest
+    )
     zh = _FILLER_ZH.sub("", re.sub(r"[A-Za-z]+", "", rest))
     words = [w for w in re.findall(r"[A-Za-z][A-Za-z-]*", rest) if w.lower() not in _FILLER_EN]
     return len(zh) >= 3 or len(words) >= 2
@@ -619,6 +683,13 @@ def read_clause(text: str, base: int, clause_id: str | None, *, context: str) ->
             or _ONLY_VERDICT.fullmatch(piece)
             or _NOT_A_CONDITION.search(piece)
             or _HEADING.fullmatch(piece)
+            or _TITLE_EN.match(piece)
+            or _INTENT.match(sentence)
+            or (
+                _BENEFIT_SHAPE.search(piece)
+                and not _CUMULATIVE.search(piece)
+                and not _GRANT.search(piece)
+            )
         ):
             continue
         before_grant = False
@@ -643,7 +714,7 @@ def read_clause(text: str, base: int, clause_id: str | None, *, context: str) ->
                 e = s + grant.start()
                 while e > s and text[e - 1] in " ，,的":
                     e -= 1
-                if e <= s:
+                if e <= s or _BENEFIT_FIRST.match(text[s:e]):
                     continue
                 piece = text[s:e]
         sentence = _sentence_around(text, s)
