@@ -13,7 +13,7 @@ import re
 
 from assistant.answer.eligibility import LocalityMap
 from assistant.ingest.conditions import industries_in, to_wan
-from assistant.ingest.restrictions import vocabulary_matches
+from assistant.ingest.restrictions import all_vocabulary_matches, vocabulary_matches
 from assistant.text import cn_count
 from assistant.types import Action, Profile
 from assistant.vocabulary import ACTIONS, ATTESTATIONS, MANUFACTURING, ROLES
@@ -196,28 +196,18 @@ def _money_wan(match: re.Match[str]) -> tuple[float, bool]:
 
 def _actions(text: str) -> list[Action]:
     """Actions with what is said next to them. "一个2500万元设备投资的项目" with a major
-    project named: the amount is the project's, as the clause about projects reads it."""
-    actions: list[Action] = []
+    project named: the amount is the project's, as the clause about projects reads it. An
+    action named more than once ("贷款用于购置设备…另有一批设备投资650万元") is read where
+    its amount and date are said."""
     found = vocabulary_matches(ACTIONS, text, "profile")
-    for code, match in found:
-        piece = _piece_around(text, match.start(), match.end())
-        # A term is often said in the next piece ("贷款合同150万元，贷款期限2年"): read on
-        # to the end of the sentence or the next action named.
-        stops = [m.start() for c, m in found if c != code and m.start() > match.end()]
-        stops.append(
-            next((m.start() for m in _SENTENCE_END.finditer(text, match.end())), len(text))
-        )
-        following = text[match.start() : min(stops)]
-        area = _AREA.search(piece)
+    mentions = all_vocabulary_matches(ACTIONS, text, "profile")
+    actions: list[Action] = []
+    for code, first in found:
+        candidates = [_action_at(text, code, m, found) for c, m in mentions if c == code] or [
+            _action_at(text, code, first, found)
+        ]
         actions.append(
-            Action(
-                kind=code,
-                amount_wan=_amount_in(piece),
-                date=_date(piece),
-                area_sqm=float(area.group(1).replace(",", "")) if area else None,
-                months=_months_in(piece) or _months_in(following),
-                what=piece.strip()[:200] or None,
-            )
+            max(candidates, key=lambda a: (a.amount_wan is not None) + (a.date is not None))
         )
     # "一个2500万元设备投资的项目 … 重大项目": the equipment investment is the project's.
     project = next((a for a in actions if a.kind == "major_project" and a.amount_wan is None), None)
@@ -227,6 +217,26 @@ def _actions(text: str) -> list[Action]:
             update={"amount_wan": bought.amount_wan, "date": project.date or bought.date}
         )
     return actions
+
+
+def _action_at(
+    text: str, code: str, match: re.Match[str], found: list[tuple[str, re.Match[str]]]
+) -> Action:
+    piece = _piece_around(text, match.start(), match.end())
+    # A term is often said in the next piece ("贷款合同150万元，贷款期限2年"): read on to
+    # the end of the sentence or the next action named.
+    stops = [m.start() for c, m in found if c != code and m.start() > match.end()]
+    stops.append(next((m.start() for m in _SENTENCE_END.finditer(text, match.end())), len(text)))
+    following = text[match.start() : min(stops)]
+    area = _AREA.search(piece)
+    return Action(
+        kind=code,
+        amount_wan=_amount_in(piece),
+        date=_date(piece) or _date(following),
+        area_sqm=float(area.group(1).replace(",", "")) if area else None,
+        months=_months_in(piece) or _months_in(following),
+        what=piece.strip()[:200] or None,
+    )
 
 
 def _exports(text: str) -> tuple[float | None, float | None]:
@@ -251,6 +261,7 @@ _SERVED = [
         re.I,
     ),
     re.compile(r"(?:为|服务(?:了)?)[^，。；]{0,16}?(\d+)\s*家[^，。；]{0,12}?(?:企业|公司|厂)"),
+    re.compile(r"服务(?:了)?[^，。；]{0,16}?(?:企业|公司|厂)\s*(\d+)\s*家"),
 ]
 # The date the enterprise asks about, when it says so ("现在是2023年8月15日", "we are
 # applying on 10 July 2023"): which version is in force, and whether a window is open.

@@ -242,13 +242,18 @@ def vocabulary_matches(
     return found
 
 
-def _all_matches(terms: tuple[Term, ...], text: str) -> list[tuple[str, re.Match[str]]]:
+def _all_matches(
+    terms: tuple[Term, ...], text: str, side: str = "clause"
+) -> list[tuple[str, re.Match[str]]]:
     """Every mention of every term, not only each term's first."""
     return [
         (code, match)
-        for code, pattern in _compiled(terms, "clause")
+        for code, pattern in _compiled(terms, side)
         for match in pattern.finditer(text)
     ]
+
+
+all_vocabulary_matches = _all_matches
 
 
 def fragments(text: str) -> Iterator[tuple[int, int]]:
@@ -759,6 +764,7 @@ def _sentence_around(text: str, offset: int) -> str:
 
 __all__ = [
     "OTHER_GROUP",
+    "all_vocabulary_matches",
     "fragments",
     "iso_date",
     "item_lists",

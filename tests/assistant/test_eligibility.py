@@ -435,7 +435,9 @@ def test_a_figure_no_rule_reads_is_kept_to_confirm_never_dropped() -> None:
 
 
 def test_what_is_paid_is_not_a_condition_but_a_cumulative_cap_is() -> None:
-    benefit = "A one-time subsidy of 10% of the actual lease cost is granted, capped at RMB 2 million."
+    benefit = (
+        "A one-time subsidy of 10% of the actual lease cost is granted, capped at RMB 2 million."
+    )
     assert read_clause(benefit, 0, "x", context="grant") == []
     assert read_clause("单个企业最高不超过300万元。", 0, "x", context="require") == []
     cumulative = read_clause("同一企业各项补助累计不超过500万元。", 0, "x", context="require")
@@ -451,7 +453,7 @@ def test_what_is_paid_is_not_a_condition_but_a_cumulative_cap_is() -> None:
 def test_an_admission_window_in_the_procedure_governs_every_measure(
     new_documents_service: PolicyService,
 ) -> None:
-    """"受理2022年1月1日以后取得的认定" sits among the application steps, yet limits what is
+    """ "受理2022年1月1日以后取得的认定" sits among the application steps, yet limits what is
     accepted: no award of that document is met while it is unchecked."""
     result = new_documents_service.eligibility(
         Profile(
@@ -482,4 +484,6 @@ def test_the_words_give_the_date_asked_about_and_only_counts_of_enterprises_serv
         places,
     )
     assert warehouse.served_enterprises == 12
-    assert profile_from_text("我们为样本市另外9家出口企业提供了服务", places).served_enterprises == 9
+    assert (
+        profile_from_text("我们为样本市另外9家出口企业提供了服务", places).served_enterprises == 9
+    )
