@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.errors import BadInputError
+from assistant.errors import BadInputError, QuestionTooLongError
 from assistant.types import Language
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -50,3 +50,29 @@ def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
 def cn_count(text: str) -> float:
     """A small count written in Chinese numerals (三, 十) or digits."""
     return float(_CN_DIGITS.get(text, 0) or int(text))
+
+
+class InputLimits:
+    """The checks every question, passage and top_k go through before any work is done."""
+
+    def __init__(self, max_chars: int, default_top_k: int, max_top_k: int) -> None:
+        if max_chars < 1 or not 1 <= default_top_k <= max_top_k:
+            raise ValueError("limits must be positive, with default_top_k within max_top_k")
+        self.max_chars, self.default_top_k, self.max_top_k = max_chars, default_top_k, max_top_k
+
+    def question(self, question: str) -> str:
+        cleaned = printable_text(question, "the question").strip()
+        if not cleaned:
+            raise BadInputError("the question is empty; ask about a policy measure")
+        if len(cleaned) > self.max_chars:
+            raise QuestionTooLongError(
+                f"the question has {len(cleaned)} characters; the limit is "
+                f"{self.max_chars}. Shorten it."
+            )
+        return cleaned
+
+    def top_k(self, top_k: int | None) -> int:
+        value = self.default_top_k if top_k is None else top_k
+        if not 1 <= value <= self.max_top_k:
+            raise BadInputError(f"top_k must be between 1 and {self.max_top_k}")
+        return value

@@ -413,3 +413,13 @@ class EligibilityResult(BaseModel):
 
 
 Answer.model_rebuild()
+
+
+@dataclass(frozen=True)
+class ClauseView:
+    """A clause in context: the clause, its neighbours, and its document."""
+
+    chunk: Chunk
+    document: DocumentMeta
+    previous: Chunk | None
+    next: Chunk | None

@@ -31,6 +31,8 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel, Levenshtein
 
 from assistant.answer.extractive import make_citation
+from assistant.search.retrieval import HybridRetriever
+from assistant.search.store import IndexVersion
 from assistant.text import detect_language
 from assistant.types import (
     Citation,
@@ -341,3 +343,24 @@ def explain(verdict: WordingVerdict, language: str) -> str:
 
 
 __all__ = ["Citation", "WordingVerifier", "diff", "explain", "fold"]
+
+
+def verify_in_index(
+    verifier: WordingVerifier,
+    retriever: HybridRetriever,
+    index: IndexVersion,
+    text: str,
+    doc_id: str | None,
+) -> WordingVerdict:
+    """`text` checked against one document of `index` (or all), near matches sought among
+    the clauses retrieved for it, with the verdict explained in the text's language."""
+    documents = [index.document(doc_id)] if doc_id else list(index.documents.values())
+    filters = {"doc_id": doc_id} if doc_id else None
+    retrieved = retriever.search(index, text, MAX_NEAR_CLAUSES, filters)
+
+    def clauses_of(wanted: str) -> list[SearchHit]:
+        chunks = sorted(index.chunks_of(wanted), key=lambda c: (c.start, c.end))
+        return [index.as_hit(c) for c in chunks]
+
+    verdict = verifier.verify(text, documents, retrieved, clauses_of)
+    return verdict.model_copy(update={"explanation": explain(verdict, detect_language(text))})

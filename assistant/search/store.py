@@ -46,7 +46,7 @@ from assistant.errors import (
 from assistant.search.embedding import Embedder, Vectors
 from assistant.search.keyword import KeywordIndex, configure_jieba
 from assistant.text import printable_text
-from assistant.types import Chunk, Document, DocumentMeta, Measure
+from assistant.types import Chunk, ClauseView, Document, DocumentMeta, Measure, SearchHit
 
 FILTER_FIELDS = ("doc_id", "level", "region", "status", "language", "official")
 COMPLETE_MARKER = "COMPLETE"
@@ -648,6 +648,33 @@ class IndexVersion:
 
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         return [c for c in self.chunks if c.doc_id == doc_id]
+
+    def clause_view(self, clause_id: str) -> ClauseView:
+        """A clause with its neighbours in its document, and the document's metadata."""
+        chunk = self.chunk(clause_id)
+        siblings = self.chunks_of(chunk.doc_id)
+        position = next(i for i, c in enumerate(siblings) if c.clause_id == clause_id)
+        return ClauseView(
+            chunk=chunk,
+            document=self.document(chunk.doc_id).meta,
+            previous=siblings[position - 1] if position > 0 else None,
+            next=siblings[position + 1] if position + 1 < len(siblings) else None,
+        )
+
+    def document_metas(self, filters: Mapping[str, Any] | None = None) -> list[DocumentMeta]:
+        """The documents' metadata, by id, keeping those whose fields equal the filters."""
+        metas = [d.meta for d in self.documents.values()]
+        for key, value in (filters or {}).items():
+            field = "id" if key == "doc_id" else key
+            if field not in DocumentMeta.model_fields:
+                raise BadInputError(f"unknown document filter {key!r}")
+            metas = [m for m in metas if str(getattr(m, field)).lower() == str(value).lower()]
+        return sorted(metas, key=lambda m: m.id)
+
+    def as_hit(self, chunk: Chunk) -> SearchHit:
+        """A clause as a hit with no score: for quoting it outside a search."""
+        meta = self.documents[chunk.doc_id].meta
+        return SearchHit(chunk, 0.0, None, None, meta.display_title, meta.official, meta.status)
 
 
 def open_current(settings: Settings, embedder: Embedder) -> IndexVersion:
