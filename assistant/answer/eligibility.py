@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from assistant.answer.estimate import estimate
@@ -318,104 +318,146 @@ def evaluate(
     return status, reason
 
 
+Verdict = tuple[str, str]
+Checker = Callable[[Condition, Profile, set[str], "LocalityMap | None"], Verdict]
+
+
+def _check_region(
+    condition: Condition, profile: Profile, places: set[str], localities: LocalityMap | None
+) -> Verdict:
+    value = condition.value
+    wanted = {str(v).lower() for v in (value if isinstance(value, list) else [value])}
+    if not places:
+        return "unknown", "the profile gives no region"
+    wanted_names = set(wanted)
+    for name in wanted:  # every alias of the place, but not the places that contain it
+        for aliases in localities.aliases.values() if localities else []:
+            if name in aliases:
+                wanted_names |= aliases
+    if places & wanted_names:
+        return "met", "registered in the required place"
+    return "unmet", f"requires registration in {', '.join(sorted(wanted))}"
+
+
+def _check_size(
+    condition: Condition, profile: Profile, places: set[str], localities: LocalityMap | None
+) -> Verdict:
+    size = profile.above_designated_size
+    if size is None and profile.annual_revenue_wan is not None:
+        size = profile.annual_revenue_wan >= ABOVE_DESIGNATED_SIZE_WAN
+    if size is None:
+        return "unknown", "the profile does not say whether it is above designated size"
+    if size == condition.value:
+        return "met", "above designated size"
+    return "unmet", "requires an above-designated-size enterprise"
+
+
+def _check_sme(
+    condition: Condition, profile: Profile, places: set[str], localities: LocalityMap | None
+) -> Verdict:
+    if {"srdi", "little_giant", "sme"} & set(profile.certifications):
+        return "met", "a certified or stated SME"
+    employees, revenue = profile.employees, profile.annual_revenue_wan
+    small = [employees < SME_EMPLOYEES] if employees is not None else []
+    small += [revenue < SME_REVENUE_WAN] if revenue is not None else []
+    if any(small):
+        return "met", "an SME by employees or revenue"
+    if len(small) == 2:
+        return "unmet", "too large to be an SME"
+    return "unknown", "the profile lacks employees or revenue to tell SME status"
+
+
+def _check_ownership(
+    condition: Condition, profile: Profile, places: set[str], localities: LocalityMap | None
+) -> Verdict:
+    value = condition.value
+    if profile.ownership is None:
+        return "unknown", "the profile does not give ownership"
+    if condition.operator == "not_in":
+        excluded = value if isinstance(value, list) else [str(value)]
+        if profile.ownership in excluded:
+            return "unmet", f"{profile.ownership} enterprises are excluded"
+        return "met", "not an excluded ownership"
+    if profile.ownership == value:
+        return "met", f"ownership is {value}"
+    return "unmet", f"requires {value} ownership"
+
+
+def _check_certification(
+    condition: Condition, profile: Profile, places: set[str], localities: LocalityMap | None
+) -> Verdict:
+    value, held = condition.value, set(profile.certifications)
+    # "==": newly recognized as that very title, which a higher one does not imply.
+    implied = held | ({"srdi"} if "little_giant" in held and condition.operator != "==" else set())
+    if str(value) in implied:
+        return "met", f"holds {value}"
+    return "unknown", f"requires the {value} certification, which the profile does not list"
+
+
+def _check_industry(
+    condition: Condition, profile: Profile, places: set[str], localities: LocalityMap | None
+) -> Verdict:
+    if not profile.industry:
+        return "unknown", "the profile gives no industry"
+    value = condition.value
+    listed = set(value if isinstance(value, list) else [value])
+    inside = profile.industry in listed
+    if condition.operator == "in":
+        if inside:
+            return "met", "in a supported industry"
+        return "unmet", f"limited to {', '.join(sorted(str(v) for v in listed))}"
+    if inside:
+        return "unmet", f"{profile.industry} is excluded"
+    return "met", "not an excluded industry"
+
+
+def _check_number(
+    condition: Condition, profile: Profile, places: set[str], localities: LocalityMap | None
+) -> Verdict:
+    field = condition.field
+    actual = getattr(profile, field)
+    if actual is None:
+        return "unknown", f"the profile does not give {field}"
+    threshold = float(condition.value)  # type: ignore[arg-type]
+    ok = _compare(actual, condition.operator, threshold)
+    return (
+        "met" if ok else "unmet"
+    ), f"{field} {actual:g} {condition.operator} {threshold:g} required"
+
+
+# Each profile field a condition can name → the check that settles it.
+_CHECKERS: dict[str, Checker] = {
+    "outside_group": lambda c, p, places, loc: _outside_group(c, p, places, loc),
+    "region": _check_region,
+    "above_designated_size": _check_size,
+    "sme": _check_sme,
+    "ownership": _check_ownership,
+    "certifications": _check_certification,
+    "industry": _check_industry,
+    **{
+        field: _check_number
+        for field in (
+            "export_share",
+            "employees",
+            "annual_revenue_wan",
+            "registered_years",
+            "rd_ratio",
+        )
+    },
+}
+
+
 def _evaluate_condition(
     condition: Condition, profile: Profile, places: set[str], localities: LocalityMap | None
 ) -> tuple[str, str]:
-    if condition.field == "outside_group":
-        return _outside_group(condition, profile, places, localities)
-    decided = _evaluate_profile_facts(condition, profile)
-    if decided is not None:
-        return decided
-    field, op, value = condition.field, condition.operator, condition.value
-    if field == "region":
-        wanted = {str(v).lower() for v in (value if isinstance(value, list) else [value])}
-        if not places:
-            return "unknown", "the profile gives no region"
-        wanted_names = set(wanted)
-        for name in wanted:  # every alias of the place, but not the places that contain it
-            for aliases in localities.aliases.values() if localities else []:
-                if name in aliases:
-                    wanted_names |= aliases
-        return (
-            ("met", "registered in the required place")
-            if places & wanted_names
-            else ("unmet", f"requires registration in {', '.join(sorted(wanted))}")
-        )
-    if field == "above_designated_size":
-        size = profile.above_designated_size
-        if size is None and profile.annual_revenue_wan is not None:
-            size = profile.annual_revenue_wan >= ABOVE_DESIGNATED_SIZE_WAN
-        if size is None:
-            return "unknown", "the profile does not say whether it is above designated size"
-        return (
-            ("met", "above designated size")
-            if size == value
-            else ("unmet", "requires an above-designated-size enterprise")
-        )
-    if field == "sme":
-        if {"srdi", "little_giant", "sme"} & set(profile.certifications):
-            return "met", "a certified or stated SME"
-        employees, revenue = profile.employees, profile.annual_revenue_wan
-        small = [employees < SME_EMPLOYEES] if employees is not None else []
-        small += [revenue < SME_REVENUE_WAN] if revenue is not None else []
-        if any(small):
-            return "met", "an SME by employees or revenue"
-        if len(small) == 2:
-            return "unmet", "too large to be an SME"
-        return "unknown", "the profile lacks employees or revenue to tell SME status"
-    if field == "ownership":
-        if profile.ownership is None:
-            return "unknown", "the profile does not give ownership"
-        if op == "not_in":
-            excluded = value if isinstance(value, list) else [str(value)]
-            return (
-                ("unmet", f"{profile.ownership} enterprises are excluded")
-                if (profile.ownership in excluded)
-                else ("met", "not an excluded ownership")
-            )
-        return (
-            ("met", f"ownership is {value}")
-            if profile.ownership == value
-            else ("unmet", f"requires {value} ownership")
-        )
-    if field == "certifications":
-        held = set(profile.certifications)
-        # "==": newly recognized as that very title, which a higher one does not imply.
-        implied = held | ({"srdi"} if "little_giant" in held and op != "==" else set())
-        if str(value) in implied:
-            return "met", f"holds {value}"
-        return "unknown", f"requires the {value} certification, which the profile does not list"
-    if field == "industry":
-        if not profile.industry:
-            return "unknown", "the profile gives no industry"
-        listed = set(value if isinstance(value, list) else [value])
-        inside = profile.industry in listed
-        if op == "in":
-            return (
-                ("met", "in a supported industry")
-                if inside
-                else ("unmet", f"limited to {', '.join(sorted(str(v) for v in listed))}")
-            )
-        return (
-            ("unmet", f"{profile.industry} is excluded")
-            if inside
-            else ("met", "not an excluded industry")
-        )
-    numeric = {
-        "export_share": profile.export_share,
-        "employees": profile.employees,
-        "annual_revenue_wan": profile.annual_revenue_wan,
-        "registered_years": profile.registered_years,
-        "rd_ratio": profile.rd_ratio,
-    }
-    if field in numeric:
-        actual = numeric[field]
-        if actual is None:
-            return "unknown", f"the profile does not give {field}"
-        threshold = float(value)  # type: ignore[arg-type]
-        ok = _compare(actual, op, threshold)
-        return ("met" if ok else "unmet"), f"{field} {actual:g} {op} {threshold:g} required"
-    return "unknown", f"to confirm: {condition.text}"
+    if condition.field != "outside_group":
+        decided = _evaluate_profile_facts(condition, profile)
+        if decided is not None:
+            return decided
+    checker = _CHECKERS.get(condition.field)
+    if checker is None:
+        return "unknown", f"to confirm: {condition.text}"
+    return checker(condition, profile, places, localities)
 
 
 def in_force_on(meta: DocumentMeta, day: dt.date | None, documents: dict[str, Document]) -> bool:

@@ -167,109 +167,7 @@ class ClauseChunker:
     # -- parsing -------------------------------------------------------------------------
 
     def _parse(self, document: Document) -> list[_Node]:
-        segments = _segments(document.text)
-        root = _Node(-1.0, 0, 0, (), None, None, None, "root", False)
-        root.labels = [document.meta.display_title]
-        stack: list[_Node] = [root]
-        nodes: list[_Node] = []
-
-        def open_node(
-            rank: float,
-            seg: _Segment,
-            kind: str,
-            marker: Marker | None,
-            line_is_content: bool,
-            label: str | None,
-        ) -> _Node:
-            while stack[-1] is not root and stack[-1].rank >= rank:
-                stack.pop()
-            parent = stack[-1]
-            parent.children += 1
-            node = _Node(
-                rank=rank,
-                start=seg.start,
-                end=seg.end,
-                path=(*parent.path, parent.children),
-                label=label,
-                number=marker.number if marker else None,
-                parent=parent,
-                kind=kind,
-                line_is_content=line_is_content,
-            )
-            node.labels = [*parent.labels, label] if label else list(parent.labels)
-            stack.append(node)
-            nodes.append(node)
-            return node
-
-        def title_like_at(i: int) -> bool:
-            if i < 0 or i >= len(segments):
-                return False
-            seg = segments[i]
-            return (
-                seg.start not in document.heading_hints
-                and find_marker(seg.text) is None
-                and is_title_like(seg.text)
-            )
-
-        for i, seg in enumerate(segments):
-            marker = find_marker(seg.text)
-            current = stack[-1]
-            nxt = segments[i + 1] if i + 1 < len(segments) else None
-            next_marker = find_marker(nxt.text) if nxt else None
-
-            if seg.start in document.heading_hints:
-                level = document.heading_hints[seg.start]
-                open_node(0.1 * level, seg, "heading", marker, False, _label(seg.text, marker))
-                continue
-
-            if marker is not None and marker.kind == "bullet":
-                # Each item of a list is a clause of its own, even after a lead-in ("… the
-                # following initiatives:"): packed together, one vector would blur several
-                # measures, and a quote could not point at the one asked about.
-                rest = seg.text[len(marker.text) :]
-                # A titled item heads the lines under it; the last item of a plain list (its
-                # previous line an item too) does not take the paragraph after the list.
-                previous_marker = find_marker(segments[i - 1].text) if i > 0 else None
-                in_plain_list = previous_marker is not None and previous_marker.kind == "bullet"
-                titled = (
-                    is_title_like(rest)
-                    and nxt is not None
-                    and next_marker is None
-                    and not in_plain_list
-                )
-                node = open_node(
-                    marker.rank, seg, "bullet", marker, not titled, _label(seg.text, marker)
-                )
-                node.accepts_body = titled
-                continue
-
-            if marker is not None:
-                rest = seg.text[len(marker.text) :]
-                content = bool(rest.strip()) and not is_heading_like(rest)
-                open_node(marker.rank, seg, "marker", marker, content, _label(seg.text, marker))
-                continue
-
-            is_title = title_like_at(i) and not title_like_at(i - 1) and not title_like_at(i + 1)
-            if is_title and nxt is not None:
-                open_node(TITLE_RANK, seg, "title", None, False, _label(seg.text, None))
-                continue
-
-            # A body line.
-            target = current
-            if not target.accepts_body:
-                while target is not root and not target.accepts_body:
-                    stack.pop()
-                    target = stack[-1]
-                target = open_node(PARAGRAPH_RANK, seg, "paragraph", None, True, None)
-                target.has_body = True
-                continue
-            if target is root:
-                target = open_node(PARAGRAPH_RANK, seg, "paragraph", None, True, None)
-                target.path = (0,)
-                root.children -= 1
-            target.end = seg.end
-            target.has_body = True
-        return nodes
+        return _Parser(document).run()
 
     @staticmethod
     def _has_content(node: _Node) -> bool:
@@ -343,3 +241,121 @@ class ClauseChunker:
             # where the next part still reaches further than this one.
             overlapped = max(first + 1, last + 1 - self.overlap_sentences)
             first = overlapped if extend(overlapped) > last else last + 1
+
+
+class _Parser:
+    """One document's lines → a tree of nodes: one method per kind of line (a heading the
+    loader marked, a list item, a numbered marker, a title line, a body line)."""
+
+    def __init__(self, document: Document) -> None:
+        self.document = document
+        self.segments = _segments(document.text)
+        self.root = _Node(-1.0, 0, 0, (), None, None, None, "root", False)
+        self.root.labels = [document.meta.display_title]
+        self.stack: list[_Node] = [self.root]
+        self.nodes: list[_Node] = []
+
+    def run(self) -> list[_Node]:
+        for i, seg in enumerate(self.segments):
+            marker = find_marker(seg.text)
+            if seg.start in self.document.heading_hints:
+                self._heading(seg, marker)
+            elif marker is not None and marker.kind == "bullet":
+                self._bullet(i, seg, marker)
+            elif marker is not None:
+                rest = seg.text[len(marker.text) :]
+                content = bool(rest.strip()) and not is_heading_like(rest)
+                self._open(marker.rank, seg, "marker", marker, content, _label(seg.text, marker))
+            elif self._is_title(i) and i + 1 < len(self.segments):
+                self._open(TITLE_RANK, seg, "title", None, False, _label(seg.text, None))
+            else:
+                self._body(seg)
+        return self.nodes
+
+    def _open(
+        self,
+        rank: float,
+        seg: _Segment,
+        kind: str,
+        marker: Marker | None,
+        line_is_content: bool,
+        label: str | None,
+    ) -> _Node:
+        while self.stack[-1] is not self.root and self.stack[-1].rank >= rank:
+            self.stack.pop()
+        parent = self.stack[-1]
+        parent.children += 1
+        node = _Node(
+            rank=rank,
+            start=seg.start,
+            end=seg.end,
+            path=(*parent.path, parent.children),
+            label=label,
+            number=marker.number if marker else None,
+            parent=parent,
+            kind=kind,
+            line_is_content=line_is_content,
+        )
+        node.labels = [*parent.labels, label] if label else list(parent.labels)
+        self.stack.append(node)
+        self.nodes.append(node)
+        return node
+
+    def _heading(self, seg: _Segment, marker: Marker | None) -> None:
+        level = self.document.heading_hints[seg.start]
+        self._open(0.1 * level, seg, "heading", marker, False, _label(seg.text, marker))
+
+    def _bullet(self, i: int, seg: _Segment, marker: Marker) -> None:
+        """Each item of a list is a clause of its own, even after a lead-in ("… the
+        following initiatives:"): packed together, one vector would blur several measures,
+        and a quote could not point at the one asked about."""
+        segments = self.segments
+        nxt = segments[i + 1] if i + 1 < len(segments) else None
+        rest = seg.text[len(marker.text) :]
+        # A titled item heads the lines under it; the last item of a plain list (its
+        # previous line an item too) does not take the paragraph after the list.
+        previous_marker = find_marker(segments[i - 1].text) if i > 0 else None
+        in_plain_list = previous_marker is not None and previous_marker.kind == "bullet"
+        titled = (
+            is_title_like(rest)
+            and nxt is not None
+            and find_marker(nxt.text) is None
+            and not in_plain_list
+        )
+        node = self._open(marker.rank, seg, "bullet", marker, not titled, _label(seg.text, marker))
+        node.accepts_body = titled
+
+    def _title_like_at(self, i: int) -> bool:
+        if i < 0 or i >= len(self.segments):
+            return False
+        seg = self.segments[i]
+        return (
+            seg.start not in self.document.heading_hints
+            and find_marker(seg.text) is None
+            and is_title_like(seg.text)
+        )
+
+    def _is_title(self, i: int) -> bool:
+        """A title-like line between lines that are not: a title, not a list of short lines."""
+        return (
+            self._title_like_at(i)
+            and not self._title_like_at(i - 1)
+            and not self._title_like_at(i + 1)
+        )
+
+    def _body(self, seg: _Segment) -> None:
+        """A body line joins the open node that takes one, else starts a paragraph."""
+        target = self.stack[-1]
+        if not target.accepts_body:
+            while target is not self.root and not target.accepts_body:
+                self.stack.pop()
+                target = self.stack[-1]
+            paragraph = self._open(PARAGRAPH_RANK, seg, "paragraph", None, True, None)
+            paragraph.has_body = True
+            return
+        if target is self.root:
+            target = self._open(PARAGRAPH_RANK, seg, "paragraph", None, True, None)
+            target.path = (0,)
+            self.root.children -= 1
+        target.end = seg.end
+        target.has_body = True

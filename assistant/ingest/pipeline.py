@@ -16,7 +16,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +45,7 @@ from assistant.search.store import (
     write_current,
     write_version,
 )
-from assistant.types import Chunk, Document, IngestReport
+from assistant.types import Chunk, Document, DocumentMeta, IngestReport
 
 log = logging.getLogger(__name__)
 
@@ -117,8 +117,63 @@ def _load_previous(index_dir: Path, version: str) -> _Previous:
     return _Previous(info, documents, chunks, vectors)
 
 
+@dataclass
+class _Build:
+    """What one build has gathered so far: the documents it keeps, their clauses and
+    vectors, what changed, and what went wrong."""
+
+    corpus_dir: Path
+    previous: _Previous | None
+    rebuild: bool
+    started: float = field(default_factory=time.perf_counter)
+    documents: list[Document] = field(default_factory=list)
+    doc_chunks: dict[str, list[Chunk]] = field(default_factory=dict)
+    doc_vectors: dict[str, Vectors] = field(default_factory=dict)
+    fingerprints: dict[str, dict[str, str]] = field(default_factory=dict)
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    to_embed: list[Chunk] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def removed(self) -> list[str]:
+        kept = {d.doc_id for d in self.documents}
+        return sorted(set(self.previous.documents) - kept) if self.previous else []
+
+    @property
+    def nothing_changed(self) -> bool:
+        previous = self.previous
+        if previous is None or self.rebuild or previous.info.format != INDEX_FORMAT:
+            return False
+        return not (self.added or self.updated or self.removed)
+
+    def keep(self, document: Document, chunks: list[Chunk], vectors: Vectors | None) -> None:
+        self.documents.append(document)
+        self.doc_chunks[document.doc_id] = chunks
+        if vectors is not None:
+            self.doc_vectors[document.doc_id] = vectors
+
+    def report(self, version: str | None, embedded: int) -> IngestReport:
+        return IngestReport(
+            version=version,
+            documents=len(self.documents),
+            clauses=sum(len(self.doc_chunks[d.doc_id]) for d in self.documents),
+            added=self.added,
+            updated=self.updated,
+            unchanged=self.unchanged,
+            removed=self.removed,
+            failed=self.failed,
+            warnings=self.warnings,
+            seconds=time.perf_counter() - self.started,
+            embedded_clauses=embedded,
+        )
+
+
 class IndexBuilder:
-    """Builds a new index version from a corpus folder and switches it in."""
+    """Builds a new index version from a corpus folder and switches it in: plan what the
+    corpus holds, reuse what has not changed, load and chunk the rest, embed, write."""
 
     # The loader process of the build in progress; files are read in it.
     _sandbox: LoaderSandbox | None = None
@@ -143,157 +198,150 @@ class IndexBuilder:
         stage_hook: StageHook | None = None,
     ) -> IngestReport:
         index_dir = self.settings.index_dir
-        started = time.perf_counter()
         with ingest_lock(index_dir), self._loading():
             configure_jieba(index_dir / "jieba")
             self._collect_garbage(index_dir)
             current = read_current(index_dir)
-            previous: _Previous | None = None
-            if current is not None:
-                previous = _load_previous(index_dir, current)
-                if not rebuild:
-                    check_model(previous.info, self.embedder, index_dir)
-                elif previous.info.model_id != self.embedder.model_id:
-                    previous = None  # vectors from another model cannot be reused
-
+            state = _Build(corpus_dir, self._previous(index_dir, current, rebuild), rebuild)
             plan = plan_corpus(corpus_dir)
-            warnings = list(plan.warnings)
-            failed = dict(plan.unsupported)
-            documents: list[Document] = []
-            doc_chunks: dict[str, list[Chunk]] = {}
-            doc_vectors: dict[str, Vectors] = {}
-            fingerprints: dict[str, dict[str, str]] = {}
-            added: list[str] = []
-            updated: list[str] = []
-            unchanged: list[str] = []
-            to_embed: list[Chunk] = []
-
+            state.warnings += plan.warnings
+            state.failed.update(plan.unsupported)
             for number, (path, meta) in enumerate(plan.entries, start=1):
                 if progress:
                     progress("load", number, len(plan.entries))
-                source = meta.source
-                meta_json = meta.model_dump_json()
-                fingerprint = _file_fingerprint(
-                    path, meta_json, self.chunker, self.limits.max_file_bytes
-                )
-                old = previous.info.documents.get(meta.id) if previous else None
-                if (
-                    previous
-                    and old
-                    and old.get("fingerprint") == fingerprint
-                    and meta.id in previous.documents
-                    and not rebuild
-                ):
-                    documents.append(previous.documents[meta.id])
-                    doc_chunks[meta.id] = previous.chunks.get(meta.id, [])
-                    doc_vectors[meta.id] = previous.vectors.get(
-                        meta.id, np.zeros((0, self.embedder.dimension), np.float32)
-                    )
-                    fingerprints[meta.id] = {"fingerprint": fingerprint, "source": source}
-                    unchanged.append(meta.id)
-                    continue
-                try:
-                    loaded = self._load_in_time(path)
-                except DocumentLoadError as exc:
-                    failed[source] = exc.message
-                    if previous and meta.id in previous.documents:
-                        # Keep the last good version of a document rather than lose it.
-                        documents.append(previous.documents[meta.id])
-                        doc_chunks[meta.id] = previous.chunks.get(meta.id, [])
-                        doc_vectors[meta.id] = previous.vectors[meta.id]
-                        fingerprints[meta.id] = dict(previous.info.documents[meta.id])
-                        warnings.append(f"{source}: kept the previously indexed version")
-                    continue
-                warnings.extend(loaded.warnings)
-                if not meta.in_manifest:
-                    inferred = infer_meta(path, corpus_dir, loaded.text, loaded.heading_hints)
-                    meta = inferred.model_copy(update={"id": meta.id})
-                document = Document(
-                    meta, loaded.text, loaded.page_starts, loaded.content_hash, loaded.heading_hints
-                )
-                chunks = self.chunker.chunk(document)
-                if not chunks:
-                    failed[source] = f"{display_name(path)}: no clauses could be read from the text"
-                    continue
-                documents.append(document)
-                doc_chunks[meta.id] = chunks
-                to_embed.extend(chunks)
-                fingerprints[meta.id] = {"fingerprint": fingerprint, "source": source}
-                (updated if previous and meta.id in previous.documents else added).append(meta.id)
-
-            def report(version: str | None, embedded: int) -> IngestReport:
-                return self._report(
-                    version,
-                    documents,
-                    doc_chunks,
-                    added,
-                    updated,
-                    unchanged,
-                    removed,
-                    failed,
-                    warnings,
-                    started,
-                    embedded,
-                )
-
-            kept = {d.doc_id for d in documents}
-            removed = sorted(set(previous.documents) - kept) if previous else []
-            outdated = previous is not None and previous.info.format != INDEX_FORMAT
-            if previous and not (added or updated or removed or outdated) and not rebuild:
-                return report(current, 0)
-
-            vectors = self._embed(to_embed, progress)
-            start = 0
-            for chunk_list in _group(to_embed):
-                doc_vectors[chunk_list[0].doc_id] = vectors[start : start + len(chunk_list)]
-                start += len(chunk_list)
+                self._take(state, path, meta)
+            if state.nothing_changed:
+                return state.report(current, 0)
+            self._embed_new(state, progress)
             if stage_hook:
                 stage_hook("embedded")
-
-            documents.sort(key=lambda d: d.doc_id)
-            all_chunks = [c for d in documents for c in doc_chunks[d.doc_id]]
-            all_vectors = (
-                np.vstack([doc_vectors[d.doc_id] for d in documents])
-                if documents
-                else np.zeros((0, self.embedder.dimension), np.float32)
-            )
-            version = new_version_name(
-                hashlib.sha256(json.dumps(fingerprints, sort_keys=True).encode()).hexdigest()
-            )
-            info = IndexInfo(
-                version=version,
-                model_id=self.embedder.model_id,
-                dimension=self.embedder.dimension,
-                created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                documents={
-                    d.doc_id: {**fingerprints[d.doc_id], "clauses": len(doc_chunks[d.doc_id])}
-                    for d in documents
-                },
-                clause_count=len(all_chunks),
-                vector_backend="chroma-http" if self.settings.chroma_url else "chroma-embedded",
-                languages=tuple(sorted({c.language for c in all_chunks})),
-                format=INDEX_FORMAT,
-            )
-            if progress:
-                progress("write", 0, 1)
-            write_version(
-                self.settings,
-                versions_dir(index_dir) / version,
-                info,
-                documents,
-                all_chunks,
-                all_vectors,
-                [m for c in all_chunks if (m := measure_of(c)) is not None],
-            )
-            if stage_hook:
-                stage_hook("written")
-            write_current(index_dir, version)
-            if stage_hook:
-                stage_hook("switched")
-            if progress:
-                progress("write", 1, 1)
+            version = self._write(state, progress, stage_hook)
             self._collect_garbage(index_dir)
-            return report(version, len(to_embed))
+            return state.report(version, len(state.to_embed))
+
+    def _previous(self, index_dir: Path, current: str | None, rebuild: bool) -> _Previous | None:
+        """The live version, whose unchanged documents are reused; none after a model change
+        on a rebuild (its vectors cannot be mixed with the new model's)."""
+        if current is None:
+            return None
+        previous = _load_previous(index_dir, current)
+        if not rebuild:
+            check_model(previous.info, self.embedder, index_dir)
+        elif previous.info.model_id != self.embedder.model_id:
+            return None
+        return previous
+
+    def _take(self, state: _Build, path: Path, meta: DocumentMeta) -> None:
+        """One planned file: reused when its fingerprint is unchanged, else loaded and
+        chunked; on a load failure its last good version is kept."""
+        previous, source = state.previous, meta.source
+        fingerprint = _file_fingerprint(
+            path, meta.model_dump_json(), self.chunker, self.limits.max_file_bytes
+        )
+        stamp = {"fingerprint": fingerprint, "source": source}
+        old = previous.info.documents.get(meta.id) if previous else None
+        unchanged = old is not None and old.get("fingerprint") == fingerprint
+        if previous and unchanged and meta.id in previous.documents and not state.rebuild:
+            empty = np.zeros((0, self.embedder.dimension), np.float32)
+            state.keep(
+                previous.documents[meta.id],
+                previous.chunks.get(meta.id, []),
+                previous.vectors.get(meta.id, empty),
+            )
+            state.fingerprints[meta.id] = stamp
+            state.unchanged.append(meta.id)
+            return
+        try:
+            loaded = self._load_in_time(path)
+        except DocumentLoadError as exc:
+            state.failed[source] = exc.message
+            if previous and meta.id in previous.documents:
+                # Keep the last good version of a document rather than lose it.
+                state.keep(
+                    previous.documents[meta.id],
+                    previous.chunks.get(meta.id, []),
+                    previous.vectors[meta.id],
+                )
+                state.fingerprints[meta.id] = dict(previous.info.documents[meta.id])
+                state.warnings.append(f"{source}: kept the previously indexed version")
+            return
+        state.warnings.extend(loaded.warnings)
+        if not meta.in_manifest:
+            inferred = infer_meta(path, state.corpus_dir, loaded.text, loaded.heading_hints)
+            meta = inferred.model_copy(update={"id": meta.id})
+        document = Document(
+            meta, loaded.text, loaded.page_starts, loaded.content_hash, loaded.heading_hints
+        )
+        chunks = self.chunker.chunk(document)
+        if not chunks:
+            state.failed[source] = f"{display_name(path)}: no clauses could be read from the text"
+            return
+        state.keep(document, chunks, None)
+        state.to_embed.extend(chunks)
+        state.fingerprints[meta.id] = stamp
+        (state.updated if previous and meta.id in previous.documents else state.added).append(
+            meta.id
+        )
+
+    def _embed_new(self, state: _Build, progress: ProgressCallback | None) -> None:
+        vectors = self._embed(state.to_embed, progress)
+        start = 0
+        for chunk_list in _group(state.to_embed):
+            state.doc_vectors[chunk_list[0].doc_id] = vectors[start : start + len(chunk_list)]
+            start += len(chunk_list)
+
+    def _write(
+        self, state: _Build, progress: ProgressCallback | None, stage_hook: StageHook | None
+    ) -> str:
+        """Write the new version beside the live one, then switch `CURRENT` to it."""
+        index_dir = self.settings.index_dir
+        documents = sorted(state.documents, key=lambda d: d.doc_id)
+        all_chunks = [c for d in documents for c in state.doc_chunks[d.doc_id]]
+        all_vectors = (
+            np.vstack([state.doc_vectors[d.doc_id] for d in documents])
+            if documents
+            else np.zeros((0, self.embedder.dimension), np.float32)
+        )
+        version = new_version_name(
+            hashlib.sha256(json.dumps(state.fingerprints, sort_keys=True).encode()).hexdigest()
+        )
+        info = IndexInfo(
+            version=version,
+            model_id=self.embedder.model_id,
+            dimension=self.embedder.dimension,
+            created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            documents={
+                d.doc_id: {
+                    **state.fingerprints[d.doc_id],
+                    "clauses": len(state.doc_chunks[d.doc_id]),
+                }
+                for d in documents
+            },
+            clause_count=len(all_chunks),
+            vector_backend="chroma-http" if self.settings.chroma_url else "chroma-embedded",
+            languages=tuple(sorted({c.language for c in all_chunks})),
+            format=INDEX_FORMAT,
+        )
+        if progress:
+            progress("write", 0, 1)
+        measures = [m for c in all_chunks if (m := measure_of(c)) is not None]
+        write_version(
+            self.settings,
+            versions_dir(index_dir) / version,
+            info,
+            documents,
+            all_chunks,
+            all_vectors,
+            measures,
+        )
+        if stage_hook:
+            stage_hook("written")
+        write_current(index_dir, version)
+        if stage_hook:
+            stage_hook("switched")
+        if progress:
+            progress("write", 1, 1)
+        return version
 
     @contextlib.contextmanager
     def _loading(self) -> Iterator[None]:
@@ -347,34 +395,6 @@ class IndexBuilder:
         for path in root.iterdir():
             if path.name not in keep and not remove_version(self.settings, index_dir, path.name):
                 log.info("index version %s is still open; it is removed later", path.name)
-
-    @staticmethod
-    def _report(
-        version: str | None,
-        documents: list[Document],
-        doc_chunks: dict[str, list[Chunk]],
-        added: list[str],
-        updated: list[str],
-        unchanged: list[str],
-        removed: list[str],
-        failed: dict[str, str],
-        warnings: list[str],
-        started: float,
-        embedded: int,
-    ) -> IngestReport:
-        return IngestReport(
-            version=version,
-            documents=len(documents),
-            clauses=sum(len(doc_chunks[d.doc_id]) for d in documents),
-            added=added,
-            updated=updated,
-            unchanged=unchanged,
-            removed=removed,
-            failed=failed,
-            warnings=warnings,
-            seconds=time.perf_counter() - started,
-            embedded_clauses=embedded,
-        )
 
 
 def _group(chunks: list[Chunk]) -> Iterator[list[Chunk]]:
