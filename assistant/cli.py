@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sys
+from collections.abc import Callable
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, ParamSpec
 
 import typer
 from rich.cells import cell_len
@@ -35,6 +37,7 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console(stderr=True)
+P = ParamSpec("P")
 PLUGIN_GROUP = "policyqa.commands"
 
 
@@ -49,18 +52,35 @@ def _settings() -> Settings:
 
 
 def open_service() -> PolicyService:
-    """The service for a command, from the environment's settings; errors end the command
-    with the message (commands that plugins add use it too)."""
-    try:
-        return PolicyService.create(_settings())
-    except PolicyQAError as exc:
-        _fail(exc)
+    """The service for a command, from the environment's settings (commands that plugins
+    add use it too)."""
+    return PolicyService.create(_settings())
 
 
 def _fail(exc: PolicyQAError) -> NoReturn:
     # Messages can quote a file name or manifest text: markup in them is shown, not applied.
     console.print(f"[red]error ({exc.code}):[/red] {escape(exc.message)}")
     raise typer.Exit(1)
+
+
+def command(
+    name: str | None = None,
+) -> Callable[[Callable[P, None]], Callable[P, None]]:
+    """`app.command`, with the core's errors turned into a user error at this edge: the
+    message and the code, exit status 1, never a traceback."""
+
+    def register(function: Callable[P, None]) -> Callable[P, None]:
+        @functools.wraps(function)
+        def run(*args: P.args, **kwargs: P.kwargs) -> None:
+            try:
+                function(*args, **kwargs)
+            except PolicyQAError as exc:
+                _fail(exc)
+
+        app.command(name)(run)
+        return run
+
+    return register
 
 
 def _print_json(data: Any) -> None:
@@ -78,7 +98,7 @@ def _parse_filters(values: list[str] | None) -> dict[str, Any]:
     return {k: v[0] if len(v) == 1 else v for k, v in filters.items()}
 
 
-@app.command()
+@command()
 def ingest(
     corpus: Annotated[Path | None, typer.Option(help="Corpus folder (default: corpus/).")] = None,
     rebuild: Annotated[
@@ -103,10 +123,7 @@ def ingest(
                 tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        try:
-            report = service.ingest(corpus, rebuild=rebuild, progress=progress)
-        except PolicyQAError as exc:
-            _fail(exc)
+        report = service.ingest(corpus, rebuild=rebuild, progress=progress)
 
     def literal(text: str) -> str:
         # File names are data: neither markup nor a line break in one may act on the output.
@@ -127,7 +144,7 @@ def ingest(
     )
 
 
-@app.command()
+@command()
 def search(
     query: Annotated[str, typer.Argument(help="What to look for, in Chinese or English.")],
     top_k: Annotated[int, typer.Option("--top-k", "-k", help="How many clauses.")] = 5,
@@ -141,10 +158,7 @@ def search(
 ) -> None:
     """Find the clauses that best match a query (hybrid dense + keyword retrieval)."""
     service = open_service()
-    try:
-        hits = service.search(query, top_k, _parse_filters(filter))
-    except PolicyQAError as exc:
-        _fail(exc)
+    hits = service.search(query, top_k, _parse_filters(filter))
     if as_json:
         _print_json([hit.to_dict() for hit in hits])
         return
@@ -176,7 +190,7 @@ def _print_answer(answer: Answer) -> None:
     typer.echo(f"\n[{answer.mode}; machine-generated from the cited text, check the sources]")
 
 
-@app.command()
+@command()
 def ask(
     question: Annotated[
         str | None, typer.Argument(help="The question (omit with --batch).")
@@ -227,17 +241,14 @@ def ask(
                 sys.stdout.flush()
         return
     assert question is not None
-    try:
-        answer = service.ask(question, top_k, filters, mode=chosen)
-    except PolicyQAError as exc:
-        _fail(exc)
+    answer = service.ask(question, top_k, filters, mode=chosen)
     if as_json:
         _print_json(answer.model_dump(mode="json"))
     else:
         _print_answer(answer)
 
 
-@app.command()
+@command()
 def eligibility(
     profile: Annotated[
         Path | None, typer.Option(help="JSON file with the enterprise profile.")
@@ -260,10 +271,7 @@ def eligibility(
     except (OSError, ValueError) as exc:
         console.print(f"[red]cannot read the profile: {exc}[/red]")
         raise typer.Exit(2) from exc
-    try:
-        result = service.eligibility(parsed, question, include_unmet)
-    except PolicyQAError as exc:
-        _fail(exc)
+    result = service.eligibility(parsed, question, include_unmet)
     if as_json:
         _print_json(result.model_dump(mode="json"))
         return
@@ -353,7 +361,7 @@ def eligibility_table(result: EligibilityResult, width: int = 120, rows: int = 2
     return "\n".join(lines)
 
 
-@app.command("verify-wording")
+@command("verify-wording")
 def verify_wording(
     text: Annotated[str, typer.Argument(help="The passage to check, as quoted.")],
     doc: Annotated[str | None, typer.Option("--doc", help="Only this document.")] = None,
@@ -361,10 +369,7 @@ def verify_wording(
 ) -> None:
     """Does the text really say this? exact, normalized, near (with a diff) or absent."""
     service = open_service()
-    try:
-        verdict = service.verify_wording(text, doc)
-    except PolicyQAError as exc:
-        _fail(exc)
+    verdict = service.verify_wording(text, doc)
     if as_json:
         _print_json(verdict.model_dump(mode="json"))
         return
@@ -387,17 +392,14 @@ def verify_wording(
             typer.echo(f"    {change.op}: claim «{change.claim}» → source «{change.source}»")
 
 
-@app.command()
+@command()
 def show(
     doc_id: Annotated[str, typer.Argument(help="Document id, as listed by `policyqa docs`.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Print a document's metadata and the normalized text all offsets refer to."""
     service = open_service()
-    try:
-        document = service.document(doc_id)
-    except PolicyQAError as exc:
-        _fail(exc)
+    document = service.document(doc_id)
     data = {
         **document.meta.public_dict(),
         "text": document.text,
@@ -410,14 +412,11 @@ def show(
     typer.echo(f"{document.meta.title}\n{'=' * 40}\n{document.text}")
 
 
-@app.command()
+@command()
 def docs(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List the indexed documents with their manifest fields."""
     service = open_service()
-    try:
-        metas = service.documents()
-    except PolicyQAError as exc:
-        _fail(exc)
+    metas = service.documents()
     if as_json:
         _print_json([m.public_dict() for m in metas])
         return
@@ -429,7 +428,7 @@ def docs(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = 
         )
 
 
-@app.command()
+@command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
@@ -459,10 +458,7 @@ def serve(
 
     settings = _settings()
     if ingest_first:
-        try:
-            report = PolicyService.create(settings).ingest()
-        except PolicyQAError as exc:
-            _fail(exc)
+        report = PolicyService.create(settings).ingest()
         typer.echo(
             f"Index: {report.documents} documents, {report.clauses} clauses "
             f"({'updated' if report.changed else 'up to date'})"
@@ -484,11 +480,12 @@ def serve(
 
 def _register_plugins() -> None:
     """Commands other installed packages add through the `policyqa.commands` entry point
-    (the evaluation adds `policyqa eval`), so the core never imports them. A plugin that
-    cannot load is reported and skipped: the core commands still work."""
+    (the evaluation adds `policyqa eval`), so the core never imports them. Each plugin is
+    called with `command`, so its commands turn core errors into user errors as these do.
+    A plugin that cannot load is reported and skipped: the core commands still work."""
     for entry in entry_points(group=PLUGIN_GROUP):
         try:
-            entry.load()(app)
+            entry.load()(command)
         except Exception as exc:  # a broken plugin must not take the CLI down with it
             console.print(f"[yellow]command plugin {entry.name!r} not loaded:[/yellow] {exc}")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
@@ -207,9 +207,10 @@ def _fold_constants(loo: dict[str, Any]) -> list[dict[str, float]]:
     return [fold["constants"] for fold in loo["by_document"].values()]
 
 
-def register(app: typer.Typer) -> None:
-    """Add `policyqa eval` to the CLI (the entry point `policyqa.commands:eval`)."""
-    app.command("eval")(eval_command)
+def register(command: Callable[[str], Callable[[Callable[..., None]], object]]) -> None:
+    """Add `policyqa eval` to the CLI (the entry point `policyqa.commands:eval`), through
+    the CLI's own `command` decorator."""
+    command("eval")(eval_command)
 
 
 def eval_command(
