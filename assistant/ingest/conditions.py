@@ -183,25 +183,32 @@ def _sentences(text: str) -> Iterator[tuple[int, int]]:
         yield start, len(text)
 
 
-def extract_conditions(text: str, base: int = 0) -> list[Condition]:
-    """Conditions stated in `text`, whose offset in the document is `base`."""
-    found: list[Condition] = []
+class _Found:
+    """The conditions read from one text so far, with spans in document offsets."""
+
+    def __init__(self, text: str, base: int) -> None:
+        self.text, self.base = text, base
+        self.conditions: list[Condition] = []
 
     def add(
-        field: str, op: str, value: object, match: re.Match[str], unit: str | None = None
+        self, field: str, op: str, value: object, match: re.Match[str], unit: str | None = None
     ) -> None:
-        found.append(
+        self.conditions.append(
             Condition(
                 field=field,
                 operator=op,
                 value=value,
                 unit=unit,
                 text=match.group(0),
-                start=base + match.start(),
-                end=base + match.end(),
+                start=self.base + match.start(),
+                end=self.base + match.end(),
             )
         )
 
+
+def _read_rules(found: _Found) -> None:
+    """Size, SME status, ownership and the other facts one pattern names."""
+    text = found.text
     ownerships = {
         value
         for pattern, field, _, value in _RULES
@@ -221,14 +228,17 @@ def extract_conditions(text: str, base: int = 0) -> list[Condition]:
         if field == "ownership":
             sentence = next((text[s:e] for s, e in _sentences(text) if s <= match.start() < e), "")
             if _INDUSTRY_EXCLUDE.search(sentence):
-                add(field, "not_in", [str(value)], match)
+                found.add(field, "not_in", [str(value)], match)
                 continue
-        add(field, op, value, match)
+        found.add(field, op, value, match)
+
+
+def _read_shares_and_staff(found: _Found) -> None:
     for pattern in _EXPORT_SHARE:
-        for match in pattern.finditer(text):
-            add("export_share", ">=", _number(match.group(1)) / 100, match, "share")
+        for match in pattern.finditer(found.text):
+            found.add("export_share", ">=", _number(match.group(1)) / 100, match, "share")
     for pattern, _ in _EMPLOYEES:
-        for match in pattern.finditer(text):
+        for match in pattern.finditer(found.text):
             groups = match.groups()
             if groups[0] and groups[0][0].isdigit():
                 count, word = _number(groups[0]), groups[1]
@@ -236,37 +246,43 @@ def extract_conditions(text: str, base: int = 0) -> list[Condition]:
             else:
                 word, count = groups[0].lower(), _number(groups[1])
                 op = ">=" if word in {"at least", "more than"} else "<="
-            add("employees", op, count, match, "employees")
+            found.add("employees", op, count, match, "employees")
+
+
+def _read_revenue(found: _Found) -> None:
+    text = found.text
     for match in _REVENUE[0].finditer(text):
         value = to_wan(_number(match.group(1)), match.group(2))
         op = "<=" if match.group(3) == "以下" or "不超过" in match.group(0) else ">="
-        add("annual_revenue_wan", op, value, match, "万元")
+        found.add("annual_revenue_wan", op, value, match, "万元")
     for match in _REVENUE[1].finditer(text):
-        word = match.group(1).lower()
+        below = match.group(1).lower() in {"below", "under", "less than"}
         value = to_wan(_number(match.group(2)), match.group(3) or "元")
-        add(
-            "annual_revenue_wan",
-            "<=" if word in {"below", "under", "less than"} else ">=",
-            value,
-            match,
-            "万元",
-        )
+        found.add("annual_revenue_wan", "<=" if below else ">=", value, match, "万元")
     for match in _REVENUE[2].finditer(text):
         value = to_wan(_number(match.group(1)), match.group(2) or "元")
         below = match.group(3).lower().endswith(("less", "below"))
-        add("annual_revenue_wan", "<=" if below else ">=", value, match, "万元")
+        found.add("annual_revenue_wan", "<=" if below else ">=", value, match, "万元")
+
+
+def _read_registration(found: _Found) -> None:
     for pattern in _REGISTERED_IN:
-        for match in pattern.finditer(text):
-            add("region", "in", [re.sub(r"^the ", "", match.group(1), flags=re.I)], match)
+        for match in pattern.finditer(found.text):
+            found.add("region", "in", [re.sub(r"^the ", "", match.group(1), flags=re.I)], match)
     for pattern in _REGISTERED_YEARS:
-        for match in pattern.finditer(text):
+        for match in pattern.finditer(found.text):
             count = (
                 cn_count(match.group(1))
                 if not match.group(1).replace(",", "").isdigit()
                 else _number(match.group(1))
             )
             years = count / 12 if match.group(2).startswith(("个月", "month")) else count
-            add("registered_years", ">=", round(years, 3), match, "years")
+            found.add("registered_years", ">=", round(years, 3), match, "years")
+
+
+def _read_industries(found: _Found) -> None:
+    """A sentence naming industries restricts to them, or excludes them, by its cue word."""
+    text = found.text
     for s, e in _sentences(text):
         sentence = text[s:e]
         codes = industries_in(sentence)
@@ -278,17 +294,33 @@ def extract_conditions(text: str, base: int = 0) -> list[Condition]:
             op = "in"
         else:
             continue
-        found.append(
+        found.conditions.append(
             Condition(
                 field="industry",
                 operator=op,
                 value=codes,
                 text=sentence.strip(),
-                start=base + s + (len(sentence) - len(sentence.lstrip())),
-                end=base + s + len(sentence.rstrip()),
+                start=found.base + s + (len(sentence) - len(sentence.lstrip())),
+                end=found.base + s + len(sentence.rstrip()),
             )
         )
-    return found
+
+
+_READERS = (
+    _read_rules,
+    _read_shares_and_staff,
+    _read_revenue,
+    _read_registration,
+    _read_industries,
+)
+
+
+def extract_conditions(text: str, base: int = 0) -> list[Condition]:
+    """Conditions stated in `text`, whose offset in the document is `base`."""
+    found = _Found(text, base)
+    for read in _READERS:
+        read(found)
+    return found.conditions
 
 
 def extract_amounts(text: str, base: int = 0) -> list[Amount]:
