@@ -385,6 +385,21 @@ class _Reader:
         )
         self.covered.append(span)
 
+    def confirm(self) -> None:
+        """The whole fragment, verbatim, as a condition to confirm."""
+        self.found.append(
+            Condition(
+                field="other",
+                operator="confirm",
+                value=self.text,
+                text=self.text,
+                start=self.base,
+                end=self.base + len(self.text),
+                clause_id=self.clause_id,
+            )
+        )
+        self.covered.append((0, len(self.text)))
+
     def subject(self) -> str | None:
         """The action a threshold or date in this fragment is about: named in the fragment,
         else in its sentence."""
@@ -415,103 +430,115 @@ def read_fragment(
     named: str | None = None,
 ) -> list[Condition]:
     """The conditions of one fragment. `named` is the sentence up to its grant, where the
-    beneficiaries are named, when the fragment is that part. `context` is "grant" (a granting clause), "require"
-    (a clause stating conditions) or "exclude" (an item of a "不予支持" list)."""
+    beneficiaries are named, when the fragment is that part. `context` is "grant" (a
+    granting clause), "who" (the part of one naming whom it is for), "require" (a clause
+    stating conditions) or "exclude" (an item of a "不予支持" list)."""
     reader = _Reader(text, base, clause_id, sentence)
-    open_to_all = _OPEN_TO_ALL.search(sentence) is not None
     if context == "who":
-        # Whoever is named before the grant is whom it is for: industries included.
-        # "Enterprises exporting new energy vehicles, power batteries or photovoltaic
-        # products receive…" names them by what they make, with no word for "industry";
-        # a role named there ("e-commerce platform operator") says who instead.
-        codes = industries_in(named or text)
-        said = re.search(r"industr|sector|行业|领域|产业", named or text, re.I) is not None
-        # A maker of them ("vehicles produced by enterprises registered in …") is still
-        # named by its products; another role ("platform operator") says who instead.
-        other_roles = [
-            c for c, _ in vocabulary_matches(ROLES, named or text) if c != "manufacturer"
-        ]
-        if codes and (said or (industries_in(text) and not other_roles)):
-            reader.add("industry", "in", codes, (0, len(text)))
-        if OTHER_GROUP.match(named or text) or OTHER_GROUP.match(text):
-            # "Other eligible enterprises receive 30%": those outside a group another item
-            # names, which no single fact settles.
-            reader.found.append(
-                Condition(
-                    field="other",
-                    operator="confirm",
-                    value=text,
-                    text=text,
-                    start=base,
-                    end=base + len(text),
-                    clause_id=clause_id,
-                )
-            )
-            reader.covered.append((0, len(text)))
+        _read_beneficiaries(reader, named)
         context = "require"
-    for condition in extract_conditions(text, base):
-        if condition.field == "ownership" and open_to_all:
-            reader.covered.append((condition.start - base, condition.end - base))
-            continue
-        condition = condition.model_copy(update={"clause_id": clause_id})
-        if context == "exclude" and condition.field == "industry":
-            condition = condition.model_copy(update={"operator": "not_in"})
-        reader.found.append(condition)
-        reader.covered.append((condition.start - base, condition.end - base))
+    _read_structured(reader, context)
     _thresholds(reader)
     _dates(reader)
-    for code, pattern in _compiled(ROLES, "clause"):
-        op = "not_in" if context == "exclude" or _EXCLUSION.search(sentence) else "in"
-        spans = [m.span() for m in pattern.finditer(text)]
-        if spans:
-            reader.add("role", op, [code], spans[0])
-            reader.covered += spans[1:]
-    first = _FIRST_RECOGNIZED.search(text)
-    if first is not None:
-        # "首次被认定为X": the enterprise is newly recognized as X itself; holding a higher
-        # title that implies X is not the same event.
-        reader.covered.append(first.span())
-        reader.found = [
-            c.model_copy(update={"operator": "=="}) if c.field == "certifications" else c
-            for c in reader.found
-        ]
+    _read_roles(reader, context)
+    _read_first_recognition(reader)
     for code, _match in vocabulary_matches(ATTESTATIONS, text):
         # A boilerplate statement (no dishonesty record, no major accident…) is attested
         # as a whole: its words are the condition.
         reader.add("attestation", "has", code, (0, len(text)))
     if context != "exclude":
-        # An action word inside a ratio ("研究开发费用占营业收入的比重") is what the
-        # ratio measures, not something the enterprise must have done.
-        ratios = [(c.start - base, c.end - base) for c in reader.found if c.field == "rd_ratio"]
-        for code, match in vocabulary_matches(ACTIONS, text):
-            if not any(s <= match.start() < e for s, e in ratios):
-                reader.add("action", "has", code, match.span())
+        _read_actions(reader)
     if context == "exclude" and any(c.field in {"industry", "attestation"} for c in reader.found):
         # An exclusion applies only when all its parts hold; a profile outside the part
         # the rules read is settled by it.
         return reader.found
-    # A date or a figure no rule tied to a fact still restricts ("revenue in 2022 was RMB 5
-    # million or more"): it is never eaten as filler, so no threshold is ever dropped.
-    loose_date = any(
+    if _restricts_beyond_what_was_read(reader, context):
+        reader.confirm()
+    return reader.found
+
+
+def _read_beneficiaries(reader: _Reader, named: str | None) -> None:
+    """Whoever is named before the grant is whom it is for: industries included. "Enterprises
+    exporting new energy vehicles, power batteries or photovoltaic products receive…" names
+    them by what they make, with no word for "industry"; a role named there ("e-commerce
+    platform operator") says who instead."""
+    text = reader.text
+    codes = industries_in(named or text)
+    said = re.search(r"industr|sector|行业|领域|产业", named or text, re.I) is not None
+    # A maker of them ("vehicles produced by enterprises registered in …") is still named
+    # by its products; another role ("platform operator") says who instead.
+    other_roles = [c for c, _ in vocabulary_matches(ROLES, named or text) if c != "manufacturer"]
+    if codes and (said or (industries_in(text) and not other_roles)):
+        reader.add("industry", "in", codes, (0, len(text)))
+    if OTHER_GROUP.match(named or text) or OTHER_GROUP.match(text):
+        # "Other eligible enterprises receive 30%": those outside a group another item
+        # names, which no single fact settles.
+        reader.confirm()
+
+
+def _read_structured(reader: _Reader, context: str) -> None:
+    """The facts `extract_conditions` reads; an ownership named among several open to all
+    ("state-owned, private and foreign-invested alike") restricts nothing."""
+    open_to_all = _OPEN_TO_ALL.search(reader.sentence) is not None
+    base = reader.base
+    for condition in extract_conditions(reader.text, base):
+        if condition.field == "ownership" and open_to_all:
+            reader.covered.append((condition.start - base, condition.end - base))
+            continue
+        condition = condition.model_copy(update={"clause_id": reader.clause_id})
+        if context == "exclude" and condition.field == "industry":
+            condition = condition.model_copy(update={"operator": "not_in"})
+        reader.found.append(condition)
+        reader.covered.append((condition.start - base, condition.end - base))
+
+
+def _read_roles(reader: _Reader, context: str) -> None:
+    excluded = context == "exclude" or _EXCLUSION.search(reader.sentence) is not None
+    for code, pattern in _compiled(ROLES, "clause"):
+        spans = [m.span() for m in pattern.finditer(reader.text)]
+        if spans:
+            reader.add("role", "not_in" if excluded else "in", [code], spans[0])
+            reader.covered += spans[1:]
+
+
+def _read_first_recognition(reader: _Reader) -> None:
+    """ "首次被认定为X": the enterprise is newly recognized as X itself; holding a higher
+    title that implies X is not the same event."""
+    first = _FIRST_RECOGNIZED.search(reader.text)
+    if first is None:
+        return
+    reader.covered.append(first.span())
+    reader.found = [
+        c.model_copy(update={"operator": "=="}) if c.field == "certifications" else c
+        for c in reader.found
+    ]
+
+
+def _read_actions(reader: _Reader) -> None:
+    # An action word inside a ratio ("研究开发费用占营业收入的比重") is what the ratio
+    # measures, not something the enterprise must have done.
+    base = reader.base
+    ratios = [(c.start - base, c.end - base) for c in reader.found if c.field == "rd_ratio"]
+    for code, match in vocabulary_matches(ACTIONS, reader.text):
+        if not any(s <= match.start() < e for s, e in ratios):
+            reader.add("action", "has", code, match.span())
+
+
+def _restricts_beyond_what_was_read(reader: _Reader, context: str) -> bool:
+    """Whether words or figures no rule read still restrict: then the fragment is kept
+    whole, to confirm. A date or a figure no rule tied to a fact ("revenue in 2022 was RMB 5
+    million or more") is never eaten as filler, so no threshold is ever dropped."""
+    text = reader.text
+    loose = any(
         not any(s <= m.start() < e for s, e in reader.covered)
         for pattern in (_DATE_RANGE, _DATE_AFTER, _DATE_BEFORE, _FIGURE)
         for m in pattern.finditer(_without_references(text))
     )
-    if (loose_date or _leftover(text, reader.covered)) and (
-        context != "grant" or _RESTRICT.search(text) or loose_date
-    ):
-        reader.found.append(
-            Condition(
-                field="other",
-                operator="confirm",
-                value=text,
-                text=text,
-                start=base,
-                end=base + len(text),
-                clause_id=clause_id,
-            )
-        )
-    return reader.found
+    if loose:
+        return True
+    return _leftover(text, reader.covered) and (
+        context != "grant" or _RESTRICT.search(text) is not None
+    )
 
 
 # A figure that can be a threshold: an amount, a share, an area or a count with its unit.
