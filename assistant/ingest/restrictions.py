@@ -704,73 +704,74 @@ def read_clause(text: str, base: int, clause_id: str | None, *, context: str) ->
     found: list[Condition] = item_lists(text, base, clause_id)
     listed = [(c.start - base, c.end - base) for c in found]
     for s, e in fragments(text):
-        piece = text[s:e]
-        if any(ls <= s < le for ls, le in listed):
-            continue
         sentence = _sentence_around(text, s)
-        if _OPEN_TO_ALL.search(sentence) and len(_OWNERSHIP_WORD.findall(sentence)) >= 2:
-            continue  # "state-owned, private and foreign-invested apply on the same terms"
-        if (
-            (_LEAD_IN.search(piece) and len(piece) < 60)
-            or _ONLY_VERDICT.fullmatch(piece)
-            or _NOT_A_CONDITION.search(piece)
-            or _HEADING.fullmatch(piece)
-            or _TITLE_EN.match(piece)
-            or _INTENT.match(sentence)
-            or (
-                _BENEFIT_SHAPE.search(piece)
-                and not _CUMULATIVE.search(piece)
-                and not _GRANT.search(piece)
-            )
-        ):
+        if any(ls <= s < le for ls, le in listed) or not _may_restrict(text[s:e], sentence):
             continue
         before_grant = False
         if context == "grant":
-            grant = _GRANT.search(piece)
-            if grant is None and _names_beneficiary(text, s, e):
-                before_grant = True
-            elif grant is not None:
-                before_grant = True
-                # After the grant, only a window on what is paid for restricts ("premium
-                # paid for policies running between 1 October 2023 and …").
-                tail = _Reader(
-                    text[s + grant.start() : e],
-                    base + s + grant.start(),
-                    clause_id,
-                    _sentence_around(text, s),
-                )
-                _dates(tail)
-                # A floor can follow the cue ("申请贴息的单笔贷款金额应不低于300万元").
-                _thresholds(tail)
-                found += tail.found
+            grant = _GRANT.search(text[s:e])
+            if grant is not None:
+                # After the grant, only a window or a floor on what is paid for restricts.
+                found += _after_grant(text, base, clause_id, s + grant.start(), e)
                 e = s + grant.start()
                 while e > s and text[e - 1] in " ，,的":
                     e -= 1
                 if e <= s or _BENEFIT_FIRST.match(text[s:e]):
                     continue
-                piece = text[s:e]
-        sentence = _sentence_around(text, s)
+            before_grant = grant is not None or _names_beneficiary(text, s, e)
         if re.search(r"所称|是指|\bmeans\b", sentence):
             continue  # a definition says what a word means, not who qualifies
         # What comes before a grant ("购买…乘用车的，每辆补贴") is a condition by position.
-        named = None
-        if before_grant:
-            # The whole phrase that names the beneficiaries, up to the grant of the sentence.
-            head = max(text.rfind(p, 0, s) for p in "。；;\n") + 1
-            stop = min(
-                (i for i in (text.find(p, e) for p in "。；;\n") if i >= 0), default=len(text)
-            )
-            grant_at = _GRANT.search(text, s, stop)
-            named = text[head : grant_at.start() if grant_at else e]
         found += read_fragment(
-            piece,
+            text[s:e],
             base + s,
             clause_id,
             sentence,
             context="who" if before_grant else context,
-            named=named,
+            named=_named_before_grant(text, s, e) if before_grant else None,
         )
     return found
+
+
+def _may_restrict(piece: str, sentence: str) -> bool:
+    """False for a piece that cannot say who qualifies: an "open to all ownerships" line, a
+    lead-in, a verdict alone, a definition, a title, a statement of intent, the benefit's own
+    cap or rate (a cumulative cap does restrict)."""
+    if _OPEN_TO_ALL.search(sentence) and len(_OWNERSHIP_WORD.findall(sentence)) >= 2:
+        return False  # "state-owned, private and foreign-invested apply on the same terms"
+    return not (
+        (_LEAD_IN.search(piece) and len(piece) < 60)
+        or _ONLY_VERDICT.fullmatch(piece)
+        or _NOT_A_CONDITION.search(piece)
+        or _HEADING.fullmatch(piece)
+        or _TITLE_EN.match(piece)
+        or _INTENT.match(sentence)
+        or (
+            _BENEFIT_SHAPE.search(piece)
+            and not _CUMULATIVE.search(piece)
+            and not _GRANT.search(piece)
+        )
+    )
+
+
+def _after_grant(
+    text: str, base: int, clause_id: str | None, start: int, end: int
+) -> list[Condition]:
+    """What follows a grant in its fragment: a window on what is paid for ("premium paid for
+    policies running between 1 October 2023 and …") or a floor after the cue
+    ("申请贴息的单笔贷款金额应不低于300万元")."""
+    tail = _Reader(text[start:end], base + start, clause_id, _sentence_around(text, start))
+    _dates(tail)
+    _thresholds(tail)
+    return tail.found
+
+
+def _named_before_grant(text: str, start: int, end: int) -> str:
+    """The whole phrase that names the beneficiaries, up to the grant of the sentence."""
+    head = max(text.rfind(p, 0, start) for p in "。；;\n") + 1
+    stop = min((i for i in (text.find(p, end) for p in "。；;\n") if i >= 0), default=len(text))
+    grant_at = _GRANT.search(text, start, stop)
+    return text[head : grant_at.start() if grant_at else end]
 
 
 def _names_beneficiary(text: str, start: int, end: int) -> bool:
