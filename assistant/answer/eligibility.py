@@ -169,87 +169,99 @@ def _action(profile: Profile, kind: str | None) -> list[Any]:
     return [a for a in profile.actions if kind is None or a.kind == kind]
 
 
-def _evaluate_profile_facts(condition: Condition, profile: Profile) -> tuple[str, str] | None:
-    """The fields eligibility added for roles, actions and attestations."""
+def _check_role(
+    condition: Condition, profile: Profile, places: set[str], localities: LocalityMap | None
+) -> Verdict:
+    value = condition.value
+    wanted = set(value if isinstance(value, list) else [str(value)])
+    if not profile.roles:
+        return "unknown", f"the profile gives no role ({', '.join(sorted(wanted))}?)"
+    held = wanted & set(profile.roles)
+    if condition.operator == "not_in":
+        return ("unmet", f"{', '.join(held)} excluded") if held else ("met", "not an excluded role")
+    if held:
+        return "met", f"role {', '.join(held)}"
+    return "unmet", f"for {', '.join(sorted(wanted))}; the profile is {', '.join(profile.roles)}"
+
+
+def _check_action(
+    condition: Condition, profile: Profile, places: set[str], localities: LocalityMap | None
+) -> Verdict:
+    if _action(profile, str(condition.value)):
+        return "met", f"the profile has {condition.value}"
+    return "unknown", f"the profile does not say it did {condition.value}"
+
+
+# The attribute of an action each kind of action condition reads.
+_ACTION_ATTRIBUTES = {
+    "action_amount": "amount_wan",
+    "action_date": "date",
+    "area": "area_sqm",
+    "action_months": "months",
+}
+
+
+def _check_action_attribute(
+    condition: Condition, profile: Profile, places: set[str], localities: LocalityMap | None
+) -> Verdict:
+    """An amount, date, area or term of what the enterprise did, against the condition."""
     field, op, value = condition.field, condition.operator, condition.value
-    if field == "role":
-        wanted = set(value if isinstance(value, list) else [str(value)])
-        if not profile.roles:
-            return "unknown", f"the profile gives no role ({', '.join(sorted(wanted))}?)"
-        held = wanted & set(profile.roles)
-        if op == "not_in":
-            return (
-                ("unmet", f"{', '.join(held)} excluded")
-                if held
-                else ("met", "not an excluded role")
-            )
-        return (
-            ("met", f"role {', '.join(held)}")
-            if held
-            else (
-                "unmet",
-                f"for {', '.join(sorted(wanted))}; the profile is {', '.join(profile.roles)}",
-            )
-        )
-    if field == "action":
-        if _action(profile, str(value)):
-            return "met", f"the profile has {value}"
-        return "unknown", f"the profile does not say it did {value}"
-    if field in {"action_amount", "action_date", "area", "action_months"}:
-        actions = _action(profile, condition.subject) or (
-            _action(profile, None) if field in {"area", "action_months"} else []
-        )
-        attribute = {
-            "action_amount": "amount_wan",
-            "action_date": "date",
-            "area": "area_sqm",
-            "action_months": "months",
-        }[field]
-        known = [getattr(a, attribute) for a in actions if getattr(a, attribute) is not None]
-        if not known:
-            return "unknown", f"the profile gives no {attribute} for {condition.subject or 'it'}"
-        actual = known[0]
-        if field == "action_months" and condition.subject is None:
-            # Not tied to one action: the shortest term the profile gives must do.
-            actual = min(known)
-        if field == "action_date":
-            if op == "between" and isinstance(value, list):
-                ok = dt.date.fromisoformat(value[0]) <= actual <= dt.date.fromisoformat(value[1])
-            else:
-                ok = _compare(actual.toordinal(), op, dt.date.fromisoformat(str(value)).toordinal())
-            return ("met" if ok else "unmet"), f"{condition.subject} on {actual} ({op} {value})"
-        ok = _compare(float(actual), op, float(value))  # type: ignore[arg-type]
-        return (
-            "met" if ok else "unmet"
-        ), f"{condition.subject or field} {actual:g} {op} {value:g} required"
-    if field == "count":
-        if profile.served_enterprises is None:
-            return "unknown", "the profile does not say how many enterprises it serves"
-        ok = _compare(profile.served_enterprises, op, float(value))  # type: ignore[arg-type]
-        return (
-            "met" if ok else "unmet"
-        ), f"serves {profile.served_enterprises}, {op} {value} required"
-    if field == "annual_exports":
-        actual = (
-            profile.annual_exports_usd_wan
-            if condition.unit == "万美元"
-            else profile.annual_exports_wan
-        )
-        if actual is None:
-            return "unknown", f"the profile gives no exports in {condition.unit}"
-        ok = _compare(actual, op, float(value))  # type: ignore[arg-type]
-        return (
-            "met" if ok else "unmet"
-        ), f"exports {actual:g} {op} {value} {condition.unit} required"
-    if field in {"attestation", "cumulative_cap"}:
-        if str(value) in profile.attestations:
-            return "met", f"the profile attests {value}"
-        return "unknown", f"to confirm: {condition.text}"
-    if field == "other":
-        return "unknown", f"to confirm: {condition.text}"
-    if field == "action_detail":
-        return _action_detail(condition, profile)
-    return None
+    actions = _action(profile, condition.subject) or (
+        _action(profile, None) if field in {"area", "action_months"} else []
+    )
+    attribute = _ACTION_ATTRIBUTES[field]
+    known = [getattr(a, attribute) for a in actions if getattr(a, attribute) is not None]
+    if not known:
+        return "unknown", f"the profile gives no {attribute} for {condition.subject or 'it'}"
+    actual = known[0]
+    if field == "action_months" and condition.subject is None:
+        # Not tied to one action: the shortest term the profile gives must do.
+        actual = min(known)
+    if field == "action_date":
+        if op == "between" and isinstance(value, list):
+            ok = dt.date.fromisoformat(value[0]) <= actual <= dt.date.fromisoformat(value[1])
+        else:
+            ok = _compare(actual.toordinal(), op, dt.date.fromisoformat(str(value)).toordinal())
+        return ("met" if ok else "unmet"), f"{condition.subject} on {actual} ({op} {value})"
+    ok = _compare(float(actual), op, float(value))  # type: ignore[arg-type]
+    return (
+        "met" if ok else "unmet"
+    ), f"{condition.subject or field} {actual:g} {op} {value:g} required"
+
+
+def _check_served(
+    condition: Condition, profile: Profile, places: set[str], localities: LocalityMap | None
+) -> Verdict:
+    served, op = profile.served_enterprises, condition.operator
+    if served is None:
+        return "unknown", "the profile does not say how many enterprises it serves"
+    ok = _compare(served, op, float(condition.value))  # type: ignore[arg-type]
+    return ("met" if ok else "unmet"), f"serves {served}, {op} {condition.value} required"
+
+
+def _check_exports(
+    condition: Condition, profile: Profile, places: set[str], localities: LocalityMap | None
+) -> Verdict:
+    unit, op = condition.unit, condition.operator
+    actual = profile.annual_exports_usd_wan if unit == "万美元" else profile.annual_exports_wan
+    if actual is None:
+        return "unknown", f"the profile gives no exports in {unit}"
+    ok = _compare(actual, op, float(condition.value))  # type: ignore[arg-type]
+    return ("met" if ok else "unmet"), f"exports {actual:g} {op} {condition.value} {unit} required"
+
+
+def _check_attestation(
+    condition: Condition, profile: Profile, places: set[str], localities: LocalityMap | None
+) -> Verdict:
+    if str(condition.value) in profile.attestations:
+        return "met", f"the profile attests {condition.value}"
+    return _to_confirm(condition, profile, places, localities)
+
+
+def _to_confirm(
+    condition: Condition, profile: Profile, places: set[str], localities: LocalityMap | None
+) -> Verdict:
+    return "unknown", f"to confirm: {condition.text}"
 
 
 def _outside_group(
@@ -428,6 +440,15 @@ def _check_number(
 # Each profile field a condition can name → the check that settles it.
 _CHECKERS: dict[str, Checker] = {
     "outside_group": lambda c, p, places, loc: _outside_group(c, p, places, loc),
+    "role": _check_role,
+    "action": _check_action,
+    **dict.fromkeys(_ACTION_ATTRIBUTES, _check_action_attribute),
+    "count": _check_served,
+    "annual_exports": _check_exports,
+    "attestation": _check_attestation,
+    "cumulative_cap": _check_attestation,
+    "other": _to_confirm,
+    "action_detail": lambda c, p, places, loc: _action_detail(c, p),
     "region": _check_region,
     "above_designated_size": _check_size,
     "sme": _check_sme,
@@ -450,10 +471,6 @@ _CHECKERS: dict[str, Checker] = {
 def _evaluate_condition(
     condition: Condition, profile: Profile, places: set[str], localities: LocalityMap | None
 ) -> tuple[str, str]:
-    if condition.field != "outside_group":
-        decided = _evaluate_profile_facts(condition, profile)
-        if decided is not None:
-            return decided
     checker = _CHECKERS.get(condition.field)
     if checker is None:
         return "unknown", f"to confirm: {condition.text}"
