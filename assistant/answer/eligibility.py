@@ -537,36 +537,7 @@ class EligibilityMatcher:
     ) -> MeasureResult:
         document = documents[measure.doc_id]
         hit = hits[measure.clause_id]
-        checked: list[ConditionResult] = []
-        locality = self._locality(document, places, hits)
-        if locality is not None:
-            checked.append(locality)
-        seen: set[tuple[str, str, str, str | None]] = set()
-        for condition in measure.conditions:
-            key = (condition.field, condition.operator, str(condition.value), condition.subject)
-            if key in seen:
-                continue
-            seen.add(key)
-            status, reason = evaluate(condition, profile, places, self.localities)
-            cited = condition
-            waiver = condition.waived_by
-            if waiver is not None and reason.startswith("does not apply to"):
-                cited = waiver  # the sentence that sets it aside is what settles it
-            source = hits.get(cited.clause_id or measure.clause_id, hit)
-            checked.append(
-                ConditionResult(
-                    field=condition.field,
-                    operator=condition.operator,
-                    value=condition.value,
-                    status=status,
-                    reason=reason,
-                    citation=make_citation(
-                        0, source, documents[source.chunk.doc_id], cited.start, cited.end
-                    ),
-                    structured=condition.field != "other",
-                    question=question_for(condition, language) if status == "unknown" else None,
-                )
-            )
+        checked = self._checked(measure, profile, places, documents, hits, language)
         in_force = in_force_on(document.meta, profile.as_of, documents)
         statuses = {c.status for c in checked}
         status = (
@@ -591,6 +562,47 @@ class EligibilityMatcher:
             if status != "unmet"
             else None,
         )
+
+    def _checked(
+        self,
+        measure: Measure,
+        profile: Profile,
+        places: set[str],
+        documents: dict[str, Document],
+        hits: dict[str, SearchHit],
+        language: str,
+    ) -> list[ConditionResult]:
+        """Each distinct condition of the measure settled against the profile, with the
+        sentence that settles it cited: the locality first."""
+        hit = hits[measure.clause_id]
+        locality = self._locality(documents[measure.doc_id], places, hits)
+        checked: list[ConditionResult] = [locality] if locality is not None else []
+        seen: set[tuple[str, str, str, str | None]] = set()
+        for condition in measure.conditions:
+            key = (condition.field, condition.operator, str(condition.value), condition.subject)
+            if key in seen:
+                continue
+            seen.add(key)
+            status, reason = evaluate(condition, profile, places, self.localities)
+            cited = condition
+            if condition.waived_by is not None and reason.startswith("does not apply to"):
+                cited = condition.waived_by  # the sentence that sets it aside settles it
+            source = hits.get(cited.clause_id or measure.clause_id, hit)
+            checked.append(
+                ConditionResult(
+                    field=condition.field,
+                    operator=condition.operator,
+                    value=condition.value,
+                    status=status,
+                    reason=reason,
+                    citation=make_citation(
+                        0, source, documents[source.chunk.doc_id], cited.start, cited.end
+                    ),
+                    structured=condition.field != "other",
+                    question=question_for(condition, language) if status == "unknown" else None,
+                )
+            )
+        return checked
 
     @staticmethod
     def _apply_clauses(
