@@ -15,8 +15,10 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.asgi import HttpMiddleware
 from api.errors import (
     CorsRejectedError,
+    ErrorResponse,
     HttpError,
     UnexpectedErrors,
     ValidationFailedError,
@@ -27,7 +29,6 @@ from api.errors import (
 from api.limits import LimitsMiddleware, TokenBuckets
 from api.metrics import Metrics
 from api.routes import admin, ask, checks, health, openai_compat, pages, sources
-from api.schemas import ErrorResponse
 from assistant.config import Settings
 from assistant.errors import IndexNotReadyError, PolicyQAError
 from assistant.service import PolicyService
@@ -172,20 +173,17 @@ class JsonCORSMiddleware(CORSMiddleware):
         )
 
 
-class EdgeMiddleware:
+class EdgeMiddleware(HttpMiddleware):
     """The outermost layer: it counts and times every response, gives each the security
     headers, and answers HEAD as GET without the body (FastAPI routes take only the
     methods they declare)."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics, headers: list[tuple[bytes, bytes]]) -> None:
-        self.app = app
+        super().__init__(app)
         self.metrics = metrics
         self.headers = headers
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         method: str = scope["method"]
         # A copy: the server keeps its own scope, and must still know this is a HEAD.
         inner = {**scope, "method": "GET"} if method == "HEAD" else scope

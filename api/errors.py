@@ -21,9 +21,11 @@ import logging
 import math
 from collections.abc import Mapping
 
+from pydantic import BaseModel
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from api.asgi import HttpMiddleware
 from assistant.errors import PolicyQAError
 
 log = logging.getLogger("policyqa.api")
@@ -89,15 +91,24 @@ def as_error(exc: BaseException) -> PolicyQAError:
     return InternalError("an unexpected error occurred; it has been logged")
 
 
+class ErrorResponse(BaseModel):
+    """The one error shape: the body of every refusal and of every stream's error event,
+    and what the OpenAPI schema documents for them."""
+
+    error: str
+    message: str
+
+
 def error_payload(exc: PolicyQAError) -> dict[str, str]:
-    """The one error shape, for responses and stream events alike."""
-    return {"error": exc.code, "message": exc.message}
+    return ErrorResponse(error=exc.code, message=exc.message).model_dump()
 
 
 def openai_error_payload(exc: PolicyQAError) -> dict[str, dict[str, str]]:
     """The same error in the OpenAI dialect, for the OpenAI-compatible stream: its SDKs
     read `error` as an object and raise with its message."""
-    return {"error": {"code": exc.code, "type": exc.code, "message": exc.message}}
+    payload = error_payload(exc)
+    code = payload["error"]
+    return {"error": {"code": code, "type": code, "message": payload["message"]}}
 
 
 def error_body(exc: PolicyQAError) -> bytes:
@@ -135,18 +146,12 @@ def security_headers(frame_ancestors: str) -> list[tuple[bytes, bytes]]:
     ]
 
 
-class UnexpectedErrors:
+class UnexpectedErrors(HttpMiddleware):
     """Answers an unexpected failure with a 500 in the error shape. It sits inside the CORS
     and security-header layers, so a browser can read that 500 too; Starlette's own last
     resort sits outside every middleware."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def watched(message: Message) -> None:

@@ -23,6 +23,7 @@ from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from uvicorn.server import ServerState
 from uvicorn.supervisors import Multiprocess
 
+from api.asgi import HttpMiddleware
 from api.errors import (
     HeadersTooLargeError,
     PayloadTooLargeError,
@@ -148,7 +149,7 @@ def unsafe_text(scope: Scope, body: bytes) -> str | None:
 # -- ASGI ------------------------------------------------------------------------------
 
 
-class LimitsMiddleware:
+class LimitsMiddleware(HttpMiddleware):
     """Refuses a request over the header, rate or body limits, one whose body stops
     arriving, or one carrying text a client may not send, before the app reads any of it."""
 
@@ -161,17 +162,14 @@ class LimitsMiddleware:
         max_header_bytes: int = 16 * 1024,
         body_timeout: float = DEFAULT_BODY_TIMEOUT,
     ) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_body_bytes = max_body_bytes
         self.max_header_bytes = max_header_bytes
         self.buckets = buckets
         self.on_limited = on_limited
         self.body_timeout = body_timeout
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             self._check_head(scope)
             body = await self._read_body(receive)

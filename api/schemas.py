@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from collections.abc import Collection
+from dataclasses import fields
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasGenerator, BaseModel, ConfigDict, Field, create_model
 
-from assistant.types import Answer, Citation
+from assistant.search.store import FILTER_FIELDS
+from assistant.types import Answer, Chunk, Citation, DocumentMeta, IngestReport, Language, Mode
 
+# The filters the index accepts, as a Literal so the schema lists them; mypy cannot read a
+# Literal built from a constant.
+FilterField = Literal[FILTER_FIELDS]  # type: ignore[valid-type]
 FilterValue = str | bool | Annotated[list[str], Field(min_length=1, max_length=50)]
+
+
+def view_of(source: type, name: str, leave_out: Collection[str]) -> type[BaseModel]:
+    """A model of a core dataclass as the API shows it: its fields and their types, in its
+    order, less the internals in `leave_out`. Built at run time, so mypy knows it only as
+    some BaseModel."""
+    types = get_type_hints(source)
+    shown: dict[str, Any] = {
+        f.name: (types[f.name], ...) for f in fields(source) if f.name not in leave_out
+    }
+    return create_model(name, **shown)
 
 
 class HistoryTurn(BaseModel):
@@ -37,14 +54,11 @@ class AskRequest(BaseModel):
 
     question: str = Field(description="The question, in Chinese or English.")
     top_k: int | None = Field(default=None, ge=1, le=50, description="Clauses to retrieve.")
-    filters: (
-        dict[Literal["doc_id", "level", "region", "status", "language", "official"], FilterValue]
-        | None
-    ) = None
-    language: Literal["zh", "en"] | None = Field(
+    filters: dict[FilterField, FilterValue] | None = None
+    language: Language | None = Field(
         default=None, description="Language of the lead-in; detected from the question if unset."
     )
-    mode: Literal["extractive", "generative"] | None = None
+    mode: Mode | None = None
     history: list[HistoryTurn] = Field(default_factory=list, max_length=10)
 
 
@@ -83,23 +97,20 @@ class AskResponse(Answer):
     )
 
 
-class DocumentSummary(BaseModel):
-    doc_id: str
-    title: str
-    short_title: str | None = None
-    issuer: str | None = None
-    doc_number: str | None = None
-    level: str
-    region: str | None = None
-    language: str
-    issued: str | None = None
-    effective: str | None = None
-    expires: str | None = None
-    status: str
-    supersedes: str | None = None
-    source: str
-    official: bool
-    note: str | None = None
+class DocumentSummary(DocumentMeta):
+    """A document's manifest entry as clients see it: its `id` is `doc_id`, and what only
+    ingestion reads (manifest bookkeeping, a manifest's own extra keys) stays out."""
+
+    model_config = ConfigDict(
+        extra="ignore",
+        alias_generator=AliasGenerator(
+            serialization_alias=lambda name: "doc_id" if name == "id" else name
+        ),
+        # Every field is always in the response, defaulted or not.
+        json_schema_serialization_defaults_required=True,
+    )
+
+    in_manifest: bool = Field(default=True, exclude=True)
 
 
 class DocumentDetail(DocumentSummary):
@@ -108,14 +119,11 @@ class DocumentDetail(DocumentSummary):
     clause_ids: list[str]
 
 
-class ClauseRef(BaseModel):
-    clause_id: str
-    heading_path: str
-    clause_number: str | None
-    start: int
-    end: int
-    page: int
-    text: str
+# A clause's document travels beside it; the rest is what the index keeps for itself.
+if TYPE_CHECKING:
+    ClauseRef = BaseModel
+else:
+    ClauseRef = view_of(Chunk, "ClauseRef", {"doc_id", "language", "ordinal", "embed_text"})
 
 
 class ClauseResponse(BaseModel):
@@ -126,11 +134,6 @@ class ClauseResponse(BaseModel):
     context: str = Field(description="The clause with its neighbours, as one span of the text.")
     context_start: int
     context_end: int
-
-
-class ErrorResponse(BaseModel):
-    error: str
-    message: str
 
 
 class HealthResponse(BaseModel):
@@ -148,16 +151,8 @@ class ReadyResponse(BaseModel):
     worker_pid: int
 
 
-class ReindexResponse(BaseModel):
-    version: str | None
-    documents: int
-    clauses: int
-    added: list[str]
-    updated: list[str]
-    unchanged: list[str]
-    removed: list[str]
-    failed: dict[str, str]
-    seconds: float
+# The warnings and the throughput are for the CLI's report.
+ReindexResponse = view_of(IngestReport, "ReindexResponse", {"warnings", "embedded_clauses"})
 
 
 # -- OpenAI-compatible ------------------------------------------------------------------

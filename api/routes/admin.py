@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 
 from fastapi import APIRouter, Header
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServiceDep, SettingsDep
@@ -36,17 +38,8 @@ def check_token(settings: Settings, authorization: str | None) -> None:
 )
 async def reindex(
     service: ServiceDep, settings: SettingsDep, authorization: str | None = Header(default=None)
-) -> ReindexResponse:
+) -> BaseModel:
     check_token(settings, authorization)
     report = await run_in_threadpool(service.ingest, settings.corpus_dir)
-    return ReindexResponse(
-        version=report.version,
-        documents=report.documents,
-        clauses=report.clauses,
-        added=report.added,
-        updated=report.updated,
-        unchanged=report.unchanged,
-        removed=report.removed,
-        failed=report.failed,
-        seconds=round(report.seconds, 3),
-    )
+    report = dataclasses.replace(report, seconds=round(report.seconds, 3))
+    return ReindexResponse.model_validate(report, from_attributes=True)

@@ -2,40 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
 from fastapi import APIRouter, Query
 
 from api.deps import ServiceDep
 from api.schemas import ClauseRef, ClauseResponse, DocumentDetail, DocumentSummary
-from assistant.types import Chunk, DocumentMeta
+from assistant.types import Chunk, DocumentMeta, Language, Level, Status
 
 router = APIRouter(prefix="/v1", tags=["sources"])
 
 
 def summary(meta: DocumentMeta) -> DocumentSummary:
-    data: dict[str, Any] = meta.public_dict()
-    return DocumentSummary.model_validate(data, from_attributes=False, strict=False)
+    return DocumentSummary.model_validate(meta.model_dump())
 
 
 def clause_ref(chunk: Chunk) -> ClauseRef:
-    return ClauseRef(
-        clause_id=chunk.clause_id,
-        heading_path=chunk.heading_path,
-        clause_number=chunk.clause_number,
-        start=chunk.start,
-        end=chunk.end,
-        page=chunk.page,
-        text=chunk.text,
-    )
+    return ClauseRef.model_validate(chunk, from_attributes=True)
 
 
 @router.get("/documents", response_model=list[DocumentSummary], summary="List documents")
 def list_documents(
     service: ServiceDep,
-    level: Literal["national", "provincial", "municipal", "park", "unknown"] | None = None,
-    status: Literal["in_force", "superseded", "expired"] | None = None,
-    language: Literal["zh", "en"] | None = None,
+    level: Level | None = None,
+    status: Status | None = None,
+    language: Language | None = None,
     official: bool | None = None,
     region: str | None = Query(default=None, max_length=200),
 ) -> list[DocumentSummary]:
