@@ -13,6 +13,8 @@ _LATIN_WORD = re.compile(r"[A-Za-z]+")
 # A sentence ends at Chinese or Latin sentence punctuation (with any closing quote or
 # bracket after it), a line break, or the end of the text.
 _SENTENCE = re.compile(r".+?(?:[。！？；!?;]+[”’」』）)]*|\.(?=\s)|\n|$)", re.S)
+# Abbreviations a reader uses for a zone's full name.
+_ZONE_SHORT = (("高新技术产业开发区", "高新区"), ("经济技术开发区", "经开区"))
 _CN_DIGITS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "十": 10}
 
 
@@ -76,3 +78,12 @@ class InputLimits:
         if not 1 <= value <= self.max_top_k:
             raise BadInputError(f"top_k must be between 1 and {self.max_top_k}")
         return value
+
+
+def zone_abbreviation(name: str) -> str | None:
+    """The usual short form of a development zone's name ("演示高新技术产业开发区" →
+    "演示高新区"), or None when `name` is not one."""
+    for full, short in _ZONE_SHORT:
+        if name.endswith(full) and len(name) > len(full):
+            return name[: -len(full)] + short
+    return None

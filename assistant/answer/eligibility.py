@@ -17,6 +17,7 @@ from typing import Any
 
 from assistant.answer.estimate import estimate
 from assistant.answer.extractive import make_citation
+from assistant.text import zone_abbreviation
 from assistant.types import (
     HEADING_SEPARATOR,
     Citation,
@@ -56,7 +57,7 @@ class LocalityMap:
     def _names(part: str) -> set[str]:
         match = re.match(r"(.+?)\s*\((.+)\)\s*$", part)
         names = {match.group(1).strip(), match.group(2).strip()} if match else {part}
-        extra = {n.replace("演示高新技术产业开发区", "演示高新区") for n in names}
+        extra = {short for n in names if (short := zone_abbreviation(n))}
         extra |= {n.replace("the ", "") for n in names}
         return {n.lower() for n in names | extra}
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from assistant.search.places import NATIONAL_NAMES, place_finder
+from assistant.text import zone_abbreviation
 from assistant.types import Document, SearchHit
 
 # A question about the national Notice or its issuers.
@@ -35,8 +36,6 @@ _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}[〔\[【(（]\s*\d{4}\s*[〕\]】)）]\s*\d{1,4}\s*号")
 _REGION_PARTS = re.compile(r"[,，;；、]")
 _ALIAS = re.compile(r"^(.*?)\s*[(（]([^()（）]+)[)）]\s*$")
-# Abbreviations a reader uses for a zone's full name.
-_ZONE_SHORT = (("高新技术产业开发区", "高新区"), ("经济技术开发区", "经开区"))
 
 
 def _normalize_number(text: str) -> str:
@@ -55,9 +54,8 @@ def locality_names(region: str | None) -> set[str]:
     if match:
         names = {match.group(1).strip(), match.group(2).strip()}
     for name in list(names):
-        for full, short in _ZONE_SHORT:
-            if name.endswith(full) and len(name) > len(full):
-                names.add(name[: -len(full)] + short)
+        if short := zone_abbreviation(name):
+            names.add(short)
     return {n for n in names if len(n) >= 2 and n.lower() not in NATIONAL_NAMES}
 
 
