@@ -266,6 +266,85 @@ class AnswerAssembler:
         return "\n".join([body, heading, *quotes, *notes(self.language, self.citations)])
 
 
+class _StreamReader:
+    """The model's output as it streams, sentence by sentence: each sentence that passes
+    validation is assembled and handed on at once; the rest are counted with why."""
+
+    def __init__(
+        self,
+        language: Language,
+        hits: Sequence[SearchHit],
+        documents: dict[str, Document],
+        grounded: GroundingCheck,
+        on_sentence: SentenceSink | None,
+    ) -> None:
+        self.validator = SentenceValidator(hits, grounded)
+        self.assembler = AnswerAssembler(language, hits, documents)
+        self.splitter = SentenceSplitter()
+        self.on_sentence = on_sentence
+        self.reasons: list[str] = []
+        # Sentences written without a marker, waiting for the next one's: a model often
+        # cites once after two sentences ("…为2%。单个项目最高不超过1000万元。[1]").
+        self.unmarked: list[str] = []
+
+    def read(self, chunks: Iterator[str]) -> ValidatedAnswer | None:
+        seen = ""
+        try:
+            for chunk in chunks:
+                seen = (seen + chunk)[-len(NOT_IN_SOURCES) * 2 :]
+                if NOT_IN_SOURCES in seen and not self.assembler.sentences:
+                    return None
+                if not self._take(self.splitter.feed(chunk)):
+                    break
+            else:
+                if self._take(self.splitter.flush()):
+                    # sentences never followed by a marker: only a source that supports them
+                    self._deliver(self.unmarked)
+                    self.unmarked.clear()
+        except Exception as exc:
+            if not self.assembler.sentences:
+                raise
+            # sentences already delivered stand; what the model did not finish is dropped
+            self.reasons.append(f"the model stopped early ({type(exc).__name__})")
+        # left when the stream stopped early
+        self.reasons += ["no valid citation"] * len(self.unmarked)
+        if not self.assembler.sentences:
+            return None
+        return ValidatedAnswer(
+            text=self.assembler.text(),
+            citations=self.assembler.citations,
+            dropped_sentences=len(self.reasons),
+            sentences=self.assembler.sentences,
+            drop_reasons=self.reasons,
+        )
+
+    def _take(self, sentences: list[str]) -> bool:
+        for sentence in sentences:
+            if not _HAS_WORDS.search(_MARKER.sub("", sentence)):
+                continue
+            markers = "".join(f"[{n}]" for n in _MARKER.findall(sentence))
+            if not markers:
+                self.unmarked.append(sentence)
+                continue
+            waiting = [f"{s}{markers}" for s in self.unmarked]
+            self.unmarked.clear()
+            if not self._deliver([*waiting, sentence]):
+                return False
+        return True
+
+    def _deliver(self, candidates: list[str]) -> bool:
+        """False when the sink asks to stop the generation."""
+        for candidate in candidates:
+            text, cited, reason = self.validator.check(candidate)
+            if reason is not None:
+                self.reasons.append(reason)
+                continue
+            delivered = self.assembler.add(direct(text), cited)
+            if self.on_sentence is not None and not self.on_sentence(delivered):
+                return False
+        return True
+
+
 def validate_stream(
     chunks: Iterator[str],
     language: Language,
@@ -277,67 +356,7 @@ def validate_stream(
     """Read the model's output as it streams; hand each sentence that passes to
     `on_sentence` at once (it returns False to stop the generation). None when no sentence
     passes or the model says the sources do not answer."""
-    validator = SentenceValidator(hits, grounded)
-    assembler = AnswerAssembler(language, hits, documents)
-    splitter = SentenceSplitter()
-    reasons: list[str] = []
-    # Sentences written without a marker, waiting for the next one's: a model often cites
-    # once after two sentences ("…为2%。单个项目最高不超过1000万元。[1]").
-    unmarked: list[str] = []
-
-    def take(sentences: list[str]) -> bool:
-        for sentence in sentences:
-            if not _HAS_WORDS.search(_MARKER.sub("", sentence)):
-                continue
-            markers = "".join(f"[{n}]" for n in _MARKER.findall(sentence))
-            if not markers:
-                unmarked.append(sentence)
-                continue
-            waiting = [f"{s}{markers}" for s in unmarked]
-            unmarked.clear()
-            if not deliver([*waiting, sentence]):
-                return False
-        return True
-
-    def deliver(candidates: list[str]) -> bool:
-        for candidate in candidates:
-            text, cited, reason = validator.check(candidate)
-            if reason is not None:
-                reasons.append(reason)
-                continue
-            delivered = assembler.add(direct(text), cited)
-            if on_sentence is not None and not on_sentence(delivered):
-                return False
-        return True
-
-    seen = ""
-    try:
-        for chunk in chunks:
-            seen = (seen + chunk)[-len(NOT_IN_SOURCES) * 2 :]
-            if NOT_IN_SOURCES in seen and not assembler.sentences:
-                return None
-            if not take(splitter.feed(chunk)):
-                break
-        else:
-            if take(splitter.flush()):
-                # sentences never followed by a marker: only a source that supports them
-                deliver(unmarked)
-                unmarked.clear()
-    except Exception as exc:
-        if not assembler.sentences:
-            raise
-        # sentences already delivered stand; what the model did not finish is dropped
-        reasons.append(f"the model stopped early ({type(exc).__name__})")
-    reasons += ["no valid citation"] * len(unmarked)  # left when the stream stopped early
-    if not assembler.sentences:
-        return None
-    return ValidatedAnswer(
-        text=assembler.text(),
-        citations=assembler.citations,
-        dropped_sentences=len(reasons),
-        sentences=assembler.sentences,
-        drop_reasons=reasons,
-    )
+    return _StreamReader(language, hits, documents, grounded, on_sentence).read(chunks)
 
 
 def validate(
