@@ -80,21 +80,8 @@ class HybridRetriever:
         if not similarity:
             return []
 
-        scope = self.scope(index, query)
-        levels = {doc_id: d.meta.level for doc_id, d in index.documents.items()}
-        high, low = max(similarity.values()), min(similarity.values())
-        spread = high - low if high > low else 1.0
         best_keyword = float(keyword_scores.max()) if positive.size else 0.0
-        tuning = self.tuning
-        fused: dict[int, float] = {}
-        for pos, cosine in similarity.items():
-            score = (cosine - low) / spread
-            if best_keyword > 0:
-                score += tuning.keyword_weight * float(keyword_scores[pos]) / best_keyword
-            doc_id = index.chunks[pos].doc_id
-            score += tuning.scope_weight * scope.weight(doc_id, levels[doc_id])
-            fused[pos] = score
-
+        fused = self._fuse(index, query, similarity, keyword_scores, best_keyword)
         ranked = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:top_k]
         hits = []
         for pos, score in ranked:
@@ -112,6 +99,31 @@ class HybridRetriever:
                 )
             )
         return hits
+
+    def _fuse(
+        self,
+        index: IndexVersion,
+        query: str,
+        similarity: dict[int, float],
+        keyword_scores: np.ndarray[Any, Any],
+        best_keyword: float,
+    ) -> dict[int, float]:
+        """One score per candidate: its similarity min-max normalized over the candidates,
+        plus the weighted keyword score over the best, plus the weighted vote of the scope
+        the question names."""
+        scope = self.scope(index, query)
+        high, low = max(similarity.values()), min(similarity.values())
+        spread = high - low if high > low else 1.0
+        tuning = self.tuning
+        fused: dict[int, float] = {}
+        for pos, cosine in similarity.items():
+            score = (cosine - low) / spread
+            if best_keyword > 0:
+                score += tuning.keyword_weight * float(keyword_scores[pos]) / best_keyword
+            doc_id = index.chunks[pos].doc_id
+            score += tuning.scope_weight * scope.weight(doc_id, index.level(doc_id))
+            fused[pos] = score
+        return fused
 
     def _query_vector(self, query: str) -> np.ndarray[Any, Any]:
         """The query's embedding, computed once: on a portal the same questions come back
