@@ -25,6 +25,7 @@ from api.schemas import (
     ModelCard,
     ModelList,
 )
+from assistant.answer.generative import DeliveredSentence
 from assistant.errors import BadInputError
 from assistant.types import HEADING_SEPARATOR, Answer, Mode, within_document
 
@@ -101,25 +102,39 @@ async def chat_completions(
             citations=answer.citations,
             answered=answer.answered,
         )
+    completion = _CompletionStream(completion_id, created, body.model)
+    return StreamingResponse(
+        iterate_in_threadpool(completion.events(stream_answer(request, service, settings, ask))),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache"},
+    )
 
-    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+
+class _CompletionStream:
+    """One streamed completion in OpenAI's chunk format: the role first, each validated
+    sentence as it comes, then the rest of the text with the sources, and [DONE]."""
+
+    def __init__(self, completion_id: str, created: int, model: str) -> None:
+        self.completion_id, self.created, self.model = completion_id, created, model
+
+    def chunk(self, delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
         data = {
-            "id": completion_id,
+            "id": self.completion_id,
             "object": "chat.completion.chunk",
-            "created": created,
-            "model": body.model,
+            "created": self.created,
+            "model": self.model,
             "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
             **extra,
         }
         return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
 
-    def events() -> Iterator[str]:
+    def events(self, items: Iterator[DeliveredSentence | Answer]) -> Iterator[str]:
         streamed, cited = "", -1
         try:
-            for item in stream_answer(request, service, settings, ask):
+            for item in items:
                 if not streamed and cited < 0:  # the role opens the reply, as OpenAI's does
                     cited = 0
-                    yield chunk({"role": "assistant", "content": ""})
+                    yield self.chunk({"role": "assistant", "content": ""})
                 if isinstance(item, Answer):
                     answer = item
                     break
@@ -130,25 +145,24 @@ async def chat_completions(
                     cited = len(item.citations)
                     extra = {"citations": [c.model_dump(mode="json") for c in item.citations]}
                 streamed += item.text
-                yield chunk({"content": item.text}, **extra)
+                yield self.chunk({"content": item.text}, **extra)
             else:
                 raise RuntimeError("the answer stream ended without an answer")
         except Exception as exc:  # the status line is sent: the error travels as an event
             yield f"data: {json.dumps(openai_error_payload(as_error(exc)))}\n\n"
             yield "data: [DONE]\n\n"
             return
+        yield from self._rest(answer, streamed)
+
+    def _rest(self, answer: Answer, streamed: str) -> Iterator[str]:
+        """What the stream has not sent yet (the quotes and the source list), line by line,
+        with the citations on its first chunk."""
         text = with_sources(answer)
         rest = text[len(streamed) :] if text.startswith(streamed) else ""
         citations = [c.model_dump(mode="json") for c in answer.citations]
         lines = rest.splitlines(keepends=True) or [""]
-        yield chunk({"content": lines[0]}, citations=citations, answered=answer.answered)
+        yield self.chunk({"content": lines[0]}, citations=citations, answered=answer.answered)
         for line in lines[1:]:
-            yield chunk({"content": line})
-        yield chunk({}, "stop")
+            yield self.chunk({"content": line})
+        yield self.chunk({}, "stop")
         yield "data: [DONE]\n\n"
-
-    return StreamingResponse(
-        iterate_in_threadpool(events()),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache"},
-    )
