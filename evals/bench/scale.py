@@ -12,13 +12,14 @@ latency percentiles, resident and peak memory, and writes a PNG of latency again
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import tempfile
 import time
 from pathlib import Path
 
 from assistant.config import Settings
-from assistant.search.embedding import create_embedder
+from assistant.search.embedding import Embedder, create_embedder
 from assistant.service import PolicyService
 from evals.bench.machine import describe
 from evals.bench.soak import memory_kb
@@ -120,57 +121,41 @@ def write_corpus(root: Path, size: int, seed: int = 7) -> None:
                 )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
-    parser.add_argument("--queries", type=int, default=100)
-    parser.add_argument("--png", type=Path, default=Path("out/bench/latency-vs-size.png"))
-    args = parser.parse_args()
+Row = tuple[int, float, float, float, float, float, float, float]
 
-    settings = Settings()
-    embedder = create_embedder(settings)
-    questions = [q.question for q in load_questions()][: args.queries]
-    rows = []
-    print(f"machine: {describe()}; model {embedder.model_id}")
-    print(
-        f"{'clauses':>8}{'ingest/s':>10}{'encode/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
-        f"{'RSS MiB':>9}{'peak MiB':>9}"
-    )
-    for size in args.sizes:
-        with tempfile.TemporaryDirectory() as tmp:
-            root = Path(tmp)
-            write_corpus(root / "corpus", size)
-            service = PolicyService(
-                settings.model_copy(update={"index_dir": root / "index"}), embedder
-            )
-            report = service.ingest(root / "corpus")
-            sample = [c.embed_text for c in service.index.chunks[:2000]]
+
+def measure_size(settings: Settings, embedder: Embedder, questions: list[str], size: int) -> Row:
+    """Ingest a generated corpus of `size` clauses and time `ask` over the questions:
+    clauses, ingest and raw encode rates, latency percentiles, resident and peak memory."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        write_corpus(root / "corpus", size)
+        service = PolicyService(settings.model_copy(update={"index_dir": root / "index"}), embedder)
+        report = service.ingest(root / "corpus")
+        sample = [c.embed_text for c in service.index.chunks[:2000]]
+        started = time.perf_counter()
+        embedder.embed_documents(sample)
+        encode_rate = len(sample) / (time.perf_counter() - started)
+        service.ask(questions[0])
+        latencies = []
+        for question in questions:
             started = time.perf_counter()
-            embedder.embed_documents(sample)
-            encode_rate = len(sample) / (time.perf_counter() - started)
-            service.ask(questions[0])
-            latencies = []
-            for question in questions:
-                started = time.perf_counter()
-                service.ask(question)
-                latencies.append((time.perf_counter() - started) * 1000)
-            memory = memory_kb(__import__("os").getpid())
-            row = (
-                report.clauses,
-                report.clauses / report.seconds,
-                encode_rate,
-                percentile(latencies, 50),
-                percentile(latencies, 95),
-                percentile(latencies, 99),
-                memory["VmRSS"] / 1024,
-                memory["VmHWM"] / 1024,
-            )
-            rows.append(row)
-            print(
-                f"{row[0]:>8}{row[1]:>10.1f}{row[2]:>10.1f}{row[3]:>9.1f}{row[4]:>9.1f}"
-                f"{row[5]:>9.1f}{row[6]:>9.0f}{row[7]:>9.0f}",
-                flush=True,
-            )
+            service.ask(question)
+            latencies.append((time.perf_counter() - started) * 1000)
+        memory = memory_kb(os.getpid())
+        return (
+            report.clauses,
+            report.clauses / report.seconds,
+            encode_rate,
+            percentile(latencies, 50),
+            percentile(latencies, 95),
+            percentile(latencies, 99),
+            memory["VmRSS"] / 1024,
+            memory["VmHWM"] / 1024,
+        )
+
+
+def plot(rows: list[Row], png: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -185,10 +170,37 @@ def main() -> None:
     axis.set_ylabel("ask latency (ms)")
     axis.set_title("policyqa query latency against corpus size")
     axis.legend()
-    args.png.parent.mkdir(parents=True, exist_ok=True)
+    png.parent.mkdir(parents=True, exist_ok=True)
     figure.tight_layout()
-    figure.savefig(args.png, dpi=100)
-    print(f"wrote {args.png}")
+    figure.savefig(png, dpi=100)
+    print(f"wrote {png}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument("--png", type=Path, default=Path("out/bench/latency-vs-size.png"))
+    args = parser.parse_args()
+
+    settings = Settings()
+    embedder = create_embedder(settings)
+    questions = [q.question for q in load_questions()][: args.queries]
+    print(f"machine: {describe()}; model {embedder.model_id}")
+    print(
+        f"{'clauses':>8}{'ingest/s':>10}{'encode/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+        f"{'RSS MiB':>9}{'peak MiB':>9}"
+    )
+    rows = []
+    for size in args.sizes:
+        row = measure_size(settings, embedder, questions, size)
+        rows.append(row)
+        print(
+            f"{row[0]:>8}{row[1]:>10.1f}{row[2]:>10.1f}{row[3]:>9.1f}{row[4]:>9.1f}"
+            f"{row[5]:>9.1f}{row[6]:>9.0f}{row[7]:>9.0f}",
+            flush=True,
+        )
+    plot(rows, args.png)
 
 
 if __name__ == "__main__":
