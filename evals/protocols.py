@@ -218,15 +218,8 @@ def new_documents(
         )
     started = time.perf_counter()
     questions = _subset(load_questions(questions_path), per_kind)
-    files = new_document_files(folder)
     with tempfile.TemporaryDirectory(prefix="policyqa-new-documents-") as tmp:
-        corpus = Path(tmp) / "corpus"
-        shutil.copytree(bundled, corpus)
-        for path in files:
-            target = corpus / "documents" / path.name
-            if target.exists():
-                raise ValueError(f"{path.name} is already a document of the bundled corpus")
-            shutil.copy2(path, target)
+        corpus = _corpus_with(bundled, new_document_files(folder), Path(tmp) / "corpus")
         # A private embedded store: nothing of this index outlives the run.
         settings = constants.settings(harness.settings).model_copy(
             update={"index_dir": Path(tmp) / "index", "corpus_dir": corpus, "chroma_url": None}
@@ -259,6 +252,17 @@ def new_documents(
         finally:
             service.close()
     return ProtocolResult(scored, details)
+
+
+def _corpus_with(bundled: Path, files: list[Path], corpus: Path) -> Path:
+    """A copy of the bundled corpus with `files` dropped into its documents, unlisted."""
+    shutil.copytree(bundled, corpus)
+    for path in files:
+        target = corpus / "documents" / path.name
+        if target.exists():
+            raise ValueError(f"{path.name} is already a document of the bundled corpus")
+        shutil.copy2(path, target)
+    return corpus
 
 
 def metadata_read(index: IndexVersion, expected_path: Path) -> dict[str, dict[str, bool]]:
