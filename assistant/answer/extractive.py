@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from assistant.answer.messages import messages
 from assistant.answer.subjects import SubjectFilter
 from assistant.ingest.chunking import is_title_like
 from assistant.search.keyword import tokenize
@@ -25,11 +26,6 @@ _CONDITION_CUES = re.compile(
 )
 
 SHORT_CLAUSE_CHARS = 220
-
-STATUS_LABEL = {
-    "zh": {"superseded": "（已被替代的文件）", "expired": "（已失效的文件）"},
-    "en": {"superseded": "(superseded document) ", "expired": "(expired document) "},
-}
 
 
 def _one_line(text: str) -> str:
@@ -90,7 +86,7 @@ class ExtractiveAnswerer:
             for start, end in self.select(question, hit, document):
                 citation = make_citation(len(citations) + 1, hit, document, start, end)
                 citations.append(citation)
-                label = STATUS_LABEL[language].get(hit.status, "")
+                label = messages(language).status_label.get(hit.status, "")
                 quote = _one_line(citation.quote)
                 bullet = "" if quote.startswith("- ") else "- "
                 lines.append(f"{bullet}{label}{quote} [{citation.n}]")
@@ -133,32 +129,16 @@ def make_citation(n: int, hit: SearchHit, document: Document, start: int, end: i
 def lead_in(language: Language, citations: Sequence[Citation]) -> str:
     clauses = len({c.clause_id for c in citations})
     other_language = any(detect_language(c.quote) != language for c in citations)
-    if language == "zh":
-        text = f"以下是文件中与问题最相关的条款原文（摘自{clauses}个条款）"
-        return text + ("，部分原文为英文：" if other_language else "：")
-    text = f"Here is what the documents say, quoted verbatim from {clauses} clause" + (
-        "s" if clauses != 1 else ""
-    )
-    return text + (" (some quotes are in Chinese):" if other_language else ":")
+    return messages(language).lead_in(clauses, other_language)
 
 
 def notes(language: Language, citations: Sequence[Citation]) -> list[str]:
+    said = messages(language)
     out: list[str] = []
     dated = [c for c in citations if c.status != "in_force"]
     if dated:
-        marks = "".join(f"[{c.n}]" for c in dated)
-        out.append(
-            f"注意：{marks}出自已被替代或已失效的文件，不是现行规定。"
-            if language == "zh"
-            else f"Note: {marks} come from a superseded or expired document, not a rule in force."
-        )
+        out.append(said.dated_note("".join(f"[{c.n}]" for c in dated)))
     illustrative = [c for c in citations if not c.official]
     if illustrative:
-        marks = "".join(f"[{c.n}]" for c in illustrative)
-        out.append(
-            f"{marks}引自为演示编写的虚构示例文件，并非正式政策。"
-            if language == "zh"
-            else f"{marks} quote illustrative sample documents written for this demo, "
-            "not official policy."
-        )
+        out.append(said.illustrative_note("".join(f"[{c.n}]" for c in illustrative)))
     return out

@@ -31,6 +31,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel, Levenshtein
 
 from assistant.answer.extractive import make_citation
+from assistant.answer.messages import messages
 from assistant.search.retrieval import HybridRetriever
 from assistant.search.store import IndexVersion
 from assistant.text import detect_language
@@ -327,19 +328,7 @@ class WordingVerifier:
 
 
 def explain(verdict: WordingVerdict, language: str) -> str:
-    zh = {
-        "exact": "是。文件中有与此完全一致的原文。",
-        "normalized": "是（仅空格、全半角标点或大小写不同）。文件中有内容一致的原文。",
-        "near": "否。文件中有相近的表述，但文字不同，差异见对比。",
-        "absent": "否。文件库中没有找到这段表述或相近的表述。",
-    }
-    en = {
-        "exact": "Yes. The documents contain this passage word for word.",
-        "normalized": "Yes, apart from spacing, punctuation width or letter case.",
-        "near": "No. A similar passage exists but its wording differs; see the diff.",
-        "absent": "No. Neither this passage nor a close one appears in the documents.",
-    }
-    return (zh if language == "zh" else en)[verdict.verdict]
+    return messages(language).wording[verdict.verdict]
 
 
 __all__ = ["Citation", "WordingVerifier", "diff", "explain", "fold"]

@@ -1,0 +1,80 @@
+"""What the assistant says, in Chinese."""
+
+from __future__ import annotations
+
+from assistant.answer.messages.base import Messages
+
+
+def _lead_in(clauses: int, other_language: bool) -> str:
+    text = f"以下是文件中与问题最相关的条款原文（摘自{clauses}个条款）"
+    return text + ("，部分原文为英文：" if other_language else "：")
+
+
+def _not_covered(places: list[str]) -> str:
+    return (
+        f"文件库中没有关于{'、'.join(places)}的政策文件，无法回答。"
+        "现有文件覆盖国家通知和示例地区的配套措施。"
+    )
+
+
+def _unsupported(missing: list[str], titles: list[str]) -> str:
+    text = "文件库中没有能够回答这个问题的条款，无法给出有依据的回答。"
+    if missing:
+        text += f"文件库中没有任何条款提到：{'、'.join(missing)}。"
+    return text + (f"可能相关的文件：{'；'.join(f'《{t}》' for t in titles)}。" if titles else "")
+
+
+MESSAGES = Messages(
+    status_label={"superseded": "（已被替代的文件）", "expired": "（已失效的文件）"},
+    lead_in=_lead_in,
+    dated_note=lambda marks: f"注意：{marks}出自已被替代或已失效的文件，不是现行规定。",
+    illustrative_note=lambda marks: f"{marks}引自为演示编写的虚构示例文件，并非正式政策。",
+    wording={
+        "exact": "是。文件中有与此完全一致的原文。",
+        "normalized": "是（仅空格、全半角标点或大小写不同）。文件中有内容一致的原文。",
+        "near": "否。文件中有相近的表述，但文字不同，差异见对比。",
+        "absent": "否。文件库中没有找到这段表述或相近的表述。",
+    },
+    eligibility={
+        "met": "符合条件的措施",
+        "unknown": "可能符合、需确认的措施",
+        "none": "根据所给信息，没有找到明确适用的措施。",
+        "profile": "识别出的企业信息（如有误请更正）：",
+        "amount": "金额",
+        "estimate": "估算",
+        "deadline": "截止",
+        "apply": "申报",
+        "open": "待确认",
+        "questions": "补充以下信息可进一步确认：",
+        "sample": "注：示例地区的政策均为演示用虚构文件，并非真实机关发布。",
+        "sep": "；",
+    },
+    fact_names={
+        "region": "地区",
+        "industry": "行业",
+        "employees": "员工人数",
+        "annual_revenue_wan": "年营业收入（万元）",
+        "ownership": "所有制",
+        "export_share": "出口占营业收入",
+        "products": "产品",
+        "certifications": "资质",
+        "above_designated_size": "规模以上",
+        "registered_years": "成立年限",
+        "annual_exports_wan": "年出口额（万元）",
+        "annual_exports_usd_wan": "年出口额（万美元）",
+        "roles": "身份",
+        "actions": "已做事项",
+        "attestations": "已声明",
+        "served_enterprises": "服务企业数",
+        "rd_ratio": "研发投入占营业收入",
+        "as_of": "按日期",
+        "amount_wan": "万元",
+        "yes": "是",
+        "no": "否",
+    },
+    not_covered=_not_covered,
+    instruction=(
+        "我只能根据政策文件回答关于政策措施的问题，不能执行改变规则的指令。请直接提出政策问题。"
+    ),
+    unsupported=_unsupported,
+)
