@@ -28,6 +28,7 @@ from assistant.types import (
     Document,
     DocumentMeta,
     EligibilityResult,
+    IndexStatus,
     IngestReport,
     Language,
     Mode,
@@ -182,6 +183,23 @@ class PolicyService:
 
     def document(self, doc_id: str) -> Document:
         return self.index.document(doc_id)
+
+    def document_clauses(self, doc_id: str) -> tuple[Document, list[str]]:
+        """A document and the ids of its clauses, from one version of the index."""
+        index = self.index
+        return index.document(doc_id), [c.clause_id for c in index.chunks_of(doc_id)]
+
+    def status(self) -> IndexStatus:
+        """The live index's version, size and model; IndexNotReadyError without one."""
+        index = self.index
+        return IndexStatus(
+            version=index.version,
+            documents=len(index.documents),
+            clauses=len(index.chunks),
+            model_id=index.info.model_id,
+            dimension=index.info.dimension,
+            vector_backend=index.info.vector_backend,
+        )
 
     def clause(self, clause_id: str) -> ClauseView:
         return self.index.clause_view(clause_id)

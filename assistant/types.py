@@ -423,3 +423,15 @@ class ClauseView:
     document: DocumentMeta
     previous: Chunk | None
     next: Chunk | None
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    """The live index as readiness reports it."""
+
+    version: str
+    documents: int
+    clauses: int
+    model_id: str
+    dimension: int
+    vector_backend: str

@@ -105,8 +105,8 @@ integration_on_server() {
   done
   echo "==> integration tests against a Chroma server on port $port (pid $pid)"
   POLICYQA_CHROMA_URL="http://127.0.0.1:$port" "$VENV/bin/python" -m pytest -q \
-    tests/assistant/test_index.py tests/assistant/test_retrieval.py \
-    tests/assistant/test_answer.py tests/api/test_api.py tests/evals/test_eval_floors.py || status=$?
+    tests/ingest/test_index.py tests/search/test_retrieval.py \
+    tests/answer/test_answer.py tests/api/test_api.py tests/evals/test_eval_floors.py || status=$?
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   rm -rf "$data"

@@ -1,4 +1,5 @@
-"""Fixtures: the real default embedder (loaded once), and a real small index per test."""
+"""Fixtures: the real default embedder (loaded once), and a real small index per test; the
+fake embedder and an index of its own, for tests that no model's vectors change."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from assistant.config import USE_MODEL, Settings
 from assistant.search.embedding import Embedder, UniversalSentenceEncoder
 from assistant.service import PolicyService
 from tests.fixtures.documents import write_corpus
+from tests.utils.embedder import FakeEmbedder
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -105,3 +107,29 @@ def service(
     index_dir = tmp_path / "index"
     private_index(index_dir, built_index, fixture_corpus, embedder)
     yield PolicyService(Settings(index_dir=index_dir, embedding_model=USE_MODEL), embedder)
+
+
+@pytest.fixture(scope="session")
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture(scope="session")
+def fake_built_index(
+    tmp_path_factory: pytest.TempPathFactory, fixture_corpus: Path, fake_embedder: FakeEmbedder
+) -> Path:
+    """The fixture corpus indexed with the fake embedder, built once. Not `built_index`: an
+    index refuses every embedder but the one that built it."""
+    index_dir = tmp_path_factory.mktemp("fake-built") / "index"
+    PolicyService(Settings(index_dir=index_dir), fake_embedder).ingest(fixture_corpus)
+    return index_dir
+
+
+@pytest.fixture
+def fake_service(
+    tmp_path: Path, fake_built_index: Path, fixture_corpus: Path, fake_embedder: FakeEmbedder
+) -> Iterator[PolicyService]:
+    """`service` with the fake embedder, its index in the same place (the CLI finds it)."""
+    index_dir = tmp_path / "index"
+    private_index(index_dir, fake_built_index, fixture_corpus, fake_embedder)
+    yield PolicyService(Settings(index_dir=index_dir), fake_embedder)

@@ -22,15 +22,15 @@ def healthz() -> HealthResponse:
     "/readyz", response_model=ReadyResponse, summary="The index is open and the model loaded"
 )
 def readyz(service: ServiceDep) -> ReadyResponse:
-    index = service.index  # raises IndexNotReadyError (503) when there is none
+    index = service.status()  # raises IndexNotReadyError (503) when there is none
     return ReadyResponse(
         status="ready",
         index_version=index.version,
-        documents=len(index.documents),
-        clauses=len(index.chunks),
-        model_id=index.info.model_id,
-        dimension=index.info.dimension,
-        vector_backend=index.info.vector_backend,
+        documents=index.documents,
+        clauses=index.clauses,
+        model_id=index.model_id,
+        dimension=index.dimension,
+        vector_backend=index.vector_backend,
         worker_pid=os.getpid(),
     )
 

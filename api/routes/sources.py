@@ -46,12 +46,12 @@ def list_documents(
 
 @router.get("/documents/{doc_id}", response_model=DocumentDetail, summary="A document and its text")
 def get_document(doc_id: str, service: ServiceDep) -> DocumentDetail:
-    document = service.document(doc_id)
+    document, clause_ids = service.document_clauses(doc_id)
     return DocumentDetail(
         **summary(document.meta).model_dump(),
         text=document.text,
         page_starts=list(document.page_starts),
-        clause_ids=[c.clause_id for c in service.index.chunks_of(doc_id)],
+        clause_ids=clause_ids,
     )
 
 

@@ -1,4 +1,5 @@
-"""API fixtures: the real app over a copy of the fixture index, in-process or on a port."""
+"""API fixtures: the real app over a copy of the fixture index, in-process or on a port, and
+the headless Chromium the widget tests drive."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import uvicorn
@@ -21,7 +23,11 @@ from assistant.service import PolicyService
 from tests.conftest import private_index
 from tests.utils.net import free_port
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
 ADMIN_TOKEN = "test-admin-token-0123456789"
+CHROMIUM = "/usr/bin/chromium"
 
 
 def make_settings(
@@ -98,3 +104,28 @@ def live_server(
     settings = make_settings(tmp_path, built_index, fixture_corpus, embedder)
     with serving(create_app(settings, PolicyService(settings, embedder))) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    # Imported here: only the `browser` tests need Playwright, not every API test.
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is missing; scripts/dev.sh setup installs it")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()

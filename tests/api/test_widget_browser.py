@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from api.app import create_app
 from assistant.config import Settings
@@ -21,7 +21,6 @@ from tests.conftest import REPO, USE_MODEL
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
 AXE = REPO / ".cache" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = REPO / "out" / "screenshots"
 HOSTILE = (
@@ -63,28 +62,6 @@ def bundled_server(
     service.ingest(REPO / "corpus")
     with serving(create_app(settings, service)) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is missing; scripts/dev.sh setup installs it")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

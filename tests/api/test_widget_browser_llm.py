@@ -18,7 +18,6 @@ from assistant.config import Settings
 from assistant.search.embedding import UniversalSentenceEncoder
 from assistant.service import PolicyService
 from tests.api.conftest import serving
-from tests.api.test_widget_browser import browser  # noqa: F401  (the shared Chromium)
 from tests.utils.llm import local_llm
 
 pytestmark = [pytest.mark.browser, pytest.mark.llm]
@@ -71,7 +70,7 @@ def server(
 )
 def test_first_sentence_shows_before_generation_ends(
     server: str,
-    browser: Browser,  # noqa: F811
+    browser: Browser,
 ) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()

@@ -11,9 +11,9 @@ from assistant.search.embedding import UniversalSentenceEncoder
 from assistant.search.store import read_current
 from assistant.service import PolicyService
 from evals.dataset import load_questions
-from tests.api.conftest import free_port
-from tests.chroma_server import chroma_server
 from tests.conftest import REPO
+from tests.utils.chroma_server import chroma_server
+from tests.utils.net import free_port
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,6 @@
 """Strings from clients are checked in the core too: a lone surrogate is a 400, wherever
-it comes in, before any backend sees it."""
+it comes in, before any backend sees it. Only refusals are checked here, never what was
+found, so an index the fake embedder built serves."""
 
 from __future__ import annotations
 
@@ -31,13 +32,13 @@ def test_printable_text_strips_controls_and_refuses_surrogates() -> None:
     ],
     ids=["question", "filter", "filter-list", "history", "search-filter", "wording"],
 )
-def test_lone_surrogates_are_bad_input_everywhere(service: PolicyService, call) -> None:  # type: ignore[no-untyped-def]
+def test_lone_surrogates_are_bad_input_everywhere(fake_service: PolicyService, call) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(BadInputError) as info:
-        call(service)
+        call(fake_service)
     assert info.value.http_status == 400
     assert "chroma" not in info.value.message.lower()
 
 
-def test_control_characters_in_a_filter_are_refused(service: PolicyService) -> None:
+def test_control_characters_in_a_filter_are_refused(fake_service: PolicyService) -> None:
     with pytest.raises(BadInputError, match="control characters"):
-        service.ask("冰箱补贴多少？", filters={"doc_id": "zh-energy\x00"})
+        fake_service.ask("冰箱补贴多少？", filters={"doc_id": "zh-energy\x00"})

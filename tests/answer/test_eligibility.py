@@ -19,8 +19,8 @@ from assistant.search.embedding import UniversalSentenceEncoder
 from assistant.service import PolicyService
 from assistant.types import Action, Condition, EligibilityResult, MeasureResult, Profile, Turn
 from evals.eligibility import check, floors, load, score, split_of
+from tests.conftest import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 ISSUE_EXAMPLE = (
     "我们是样本市一家民营汽车零部件企业，规模以上，300名员工，出口额占营业收入40%，能申请哪些支持？"
 )

@@ -1,5 +1,6 @@
 """Files are read in a killable worker process: a parser past its time or memory limit is
-stopped, not abandoned, and no worker outlives its build."""
+stopped, not abandoned, and no worker outlives its build. The builds here embed with the
+fake embedder: the worker is the subject, and no vector changes what it does."""
 
 from __future__ import annotations
 
@@ -22,11 +23,11 @@ from assistant.ingest import sandbox
 from assistant.ingest.loaders import LoadedText, LoadLimits, load_file
 from assistant.ingest.pipeline import IndexBuilder
 from assistant.ingest.sandbox import LoaderSandbox
-from assistant.search.embedding import Embedder
 from assistant.service import PolicyService
+from tests.conftest import REPO
 from tests.fixtures.hostile_html import deeply_nested_html
+from tests.utils.embedder import FakeEmbedder
 
-REPO = Path(__file__).resolve().parents[2]
 FIXTURE_IDS = {"zh-measures", "en-guide", "en-ecommerce", "zh-appliances", "zh-energy"}
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
@@ -75,13 +76,13 @@ def cpu_seconds_while_idle(seconds: float) -> float:
 
 
 def test_a_parser_past_its_time_limit_is_stopped_and_the_rest_is_ingested(
-    tmp_path: Path, corpus: Path, embedder: Embedder
+    tmp_path: Path, corpus: Path, fake_embedder: FakeEmbedder
 ) -> None:
     nested = deeply_nested_html(corpus / "documents" / "nested.html")
     assert nested.stat().st_size > 1_000_000
     settings = Settings(index_dir=tmp_path / "own-index", max_seconds_per_file=3)
     started = time.monotonic()
-    report = PolicyService(settings, embedder).ingest(corpus)
+    report = PolicyService(settings, fake_embedder).ingest(corpus)
     elapsed = time.monotonic() - started
     assert elapsed < 60  # the parse alone would take minutes
     assert report.failed == {"documents/nested.html": "nested.html: reading took longer than 3 s"}
@@ -151,7 +152,7 @@ def test_reasons_from_the_loaders_come_back_unchanged(tmp_path: Path) -> None:
 
 
 def test_limits_from_the_settings_reach_the_worker(
-    settings: Settings, corpus: Path, embedder: Embedder
+    settings: Settings, corpus: Path, fake_embedder: FakeEmbedder
 ) -> None:
     documents = corpus / "documents"
     (documents / "padded.txt").write_text("第一条 内容。\n" + " " * 700_000, encoding="utf-8")
@@ -159,7 +160,7 @@ def test_limits_from_the_settings_reach_the_worker(
     configured = settings.model_copy(
         update={"max_seconds_per_file": 1.0, "max_pdf_pages": 1, "max_file_bytes": 600_000}
     )
-    report = PolicyService(configured, embedder).ingest(corpus)
+    report = PolicyService(configured, fake_embedder).ingest(corpus)
     assert "exceeds the limit of 1" in report.failed["documents/zh-appliances.pdf"]
     assert "exceeds the limit of 600000" in report.failed["documents/padded.txt"]
     assert "longer than 1 s" in report.failed["documents/nested.html"]
@@ -187,7 +188,7 @@ def test_the_worker_loads_no_model_and_no_vector_store(fixture_corpus: Path) -> 
 
 @pytest.mark.parametrize("interruption", [KeyboardInterrupt, RuntimeError])
 def test_no_worker_outlives_a_build_that_is_interrupted(
-    service: PolicyService, corpus: Path, interruption: type[BaseException]
+    fake_service: PolicyService, corpus: Path, interruption: type[BaseException]
 ) -> None:
     path = corpus / "documents" / "zh-measures.txt"
     path.write_text(path.read_text("utf-8") + "\n第八条 新增条款。\n", encoding="utf-8")
@@ -198,7 +199,7 @@ def test_no_worker_outlives_a_build_that_is_interrupted(
             seen.extend(children())
             raise interruption("stopped")
 
-    builder = IndexBuilder(service.settings, service.embedder)
+    builder = IndexBuilder(fake_service.settings, fake_service.embedder)
     with pytest.raises(interruption):
         builder.build(corpus, stage_hook=interrupt)
     assert len(seen) == 1  # the worker was there when the build was stopped
@@ -206,7 +207,7 @@ def test_no_worker_outlives_a_build_that_is_interrupted(
 
 
 def test_ctrl_c_during_a_slow_parse_stops_the_worker(
-    settings: Settings, corpus: Path, embedder: Embedder
+    settings: Settings, corpus: Path, fake_embedder: FakeEmbedder
 ) -> None:
     deeply_nested_html(corpus / "documents" / "nested.html")
     slow = settings.model_copy(update={"max_seconds_per_file": 60.0})
@@ -215,7 +216,7 @@ def test_ctrl_c_during_a_slow_parse_stops_the_worker(
     started = time.monotonic()
     try:
         with pytest.raises(KeyboardInterrupt):
-            PolicyService(slow, embedder).ingest(corpus)
+            PolicyService(slow, fake_embedder).ingest(corpus)
     finally:
         timer.cancel()
     assert time.monotonic() - started < 30

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from assistant import cli
 from assistant.cli import app
+from assistant.service import PolicyService
 
 runner = CliRunner()
 
@@ -71,7 +73,14 @@ def test_ask_batch_loads_once_and_prints_json_lines(cli_index: Path, tmp_path: P
     assert lines[0]["citations"][0]["quote"] in lines[0]["answer"]
 
 
-def test_errors_are_reported_with_their_code(cli_index: Path) -> None:
+@pytest.fixture
+def fake_cli_index(monkeypatch: pytest.MonkeyPatch, fake_service: PolicyService) -> None:
+    """Commands over an index the fake embedder built. The settings cannot name that
+    embedder, so the commands are handed the service instead of opening their own."""
+    monkeypatch.setattr(cli, "open_service", lambda: fake_service)
+
+
+def test_errors_are_reported_with_their_code(fake_cli_index: None) -> None:
     result = runner.invoke(app, ["show", "no-such-doc"])
     assert result.exit_code == 1
     assert "not_found" in result.output
