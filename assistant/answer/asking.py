@@ -28,6 +28,7 @@ from assistant.answer.refusal import Support, SupportJudge, is_instruction
 from assistant.config import Settings
 from assistant.search.embedding import Embedder
 from assistant.search.retrieval import HybridRetriever
+from assistant.search.scope import QuestionScope
 from assistant.search.store import IndexVersion
 from assistant.types import Answer, Document, Language, Mode, SearchHit, Turn
 
@@ -63,6 +64,7 @@ class Retrieved:
     query: str
     standalone: str | None
     hits: list[SearchHit]
+    scope: QuestionScope  # what the query names
     scoped: bool  # answered within the documents the conversation stands on
 
 
@@ -90,20 +92,22 @@ class QuestionAnswerer:
     def answer(self, index: IndexVersion, asked: Asked) -> Answer:
         """With history, a follow-up ("and the deadline?") is answered as the previous
         question plus this one, searched first within the documents the previous answer
-        cited; the answer says which standalone question it answered."""
+        cited; the answer says which standalone question it answered. What the question
+        names (places, the Notice, a number, a year) is read once and handed down."""
         if is_instruction(asked.question) or any(is_instruction(t.question) for t in asked.history):
             return self.refusal(asked, [], "instruction")
-        unknown_places = self.retriever.scope(index, asked.question).unknown_places
-        if unknown_places:  # no document can answer for a place none covers
-            return self.refusal(asked, [], "not_covered", places=list(unknown_places))
-        retrieved = self._retrieve(index, asked)
-        named = self.retriever.scope(index, retrieved.query)
+        named = self.retriever.scope(index, asked.question)
+        if named.unknown_places:  # no document can answer for a place none covers
+            return self.refusal(asked, [], "not_covered", places=list(named.unknown_places))
+        retrieved = self._retrieve(index, asked, named)
         hits = retrieved.hits
         # An answer about the places a question names comes from their documents only:
         # another city's measure is no answer for this one.
         if not retrieved.scoped:
-            hits = named.within(hits, index.level)
-        support = self.judge.judge(retrieved.query, hits, named, index.keyword, index.level)
+            hits = retrieved.scope.within(hits, index.level)
+        support = self.judge.judge(
+            retrieved.query, hits, retrieved.scope, index.keyword, index.level
+        )
         if not retrieved.scoped and not support.answered:
             refusal = self.refusal(asked, hits, support.reason, missing=list(support.missing_terms))
             return refusal.model_copy(update={"standalone_question": retrieved.standalone})
@@ -114,27 +118,28 @@ class QuestionAnswerer:
             index, asked, retrieved, hits, covering + [h for h in cited if h not in covering]
         )
 
-    def _retrieve(self, index: IndexVersion, asked: Asked) -> Retrieved:
+    def _retrieve(self, index: IndexVersion, asked: Asked, named: QuestionScope) -> Retrieved:
         started = time.perf_counter()
-        standalone, scope = self.follow_ups.resolve(
+        standalone, documents = self.follow_ups.resolve(
             index, asked.question, asked.history, asked.filters
         )
-        query = standalone or asked.question
-        if scope:
+        if documents:
             # Within the documents just discussed, the follow-up's own words are the best
             # query ("and the deadline?" should find deadlines, not the first question again).
-            scoped = {**(asked.filters or {}), "doc_id": scope}
-            hits = self.retriever.search(index, asked.question, asked.limit, scoped)
+            scoped = {**(asked.filters or {}), "doc_id": documents}
+            hits = self.retriever.search(index, asked.question, asked.limit, scoped, scope=named)
             # The conversation already established these documents, so a short follow-up
             # needs less similarity of its own to be answered from them.
             best = max((h.dense_score or 0.0 for h in hits), default=0.0)
             relaxed = self.judge.tuning.evidence_threshold
             if hits and (best >= relaxed or (hits[0].keyword_score or 0.0) > 0):
                 asked.timings["retrieve_ms"] = elapsed_ms(started)
-                return Retrieved(asked.question, standalone, hits, scoped=True)
-        hits = self.retriever.search(index, query, asked.limit, asked.filters)
+                return Retrieved(asked.question, standalone, hits, named, scoped=True)
+        query = standalone or asked.question
+        scope = named if query == asked.question else self.retriever.scope(index, query)
+        hits = self.retriever.search(index, query, asked.limit, asked.filters, scope=scope)
         asked.timings["retrieve_ms"] = elapsed_ms(started)
-        return Retrieved(query, standalone, hits, scoped=False)
+        return Retrieved(query, standalone, hits, scope, scoped=False)
 
     def _compose(
         self,

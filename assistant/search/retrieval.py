@@ -56,7 +56,10 @@ class HybridRetriever:
         top_k: int,
         filters: Mapping[str, Any] | None = None,
         candidates: int | None = None,
+        scope: QuestionScope | None = None,
     ) -> list[SearchHit]:
+        """The best `top_k` clauses for `query`. `scope` is what the query names, when the
+        caller has read it already; else it is read here."""
         if top_k <= 0:
             raise ValueError("top_k must be positive")
         pool = candidates or max(4 * top_k, 40)
@@ -81,7 +84,8 @@ class HybridRetriever:
             return []
 
         best_keyword = float(keyword_scores.max()) if positive.size else 0.0
-        fused = self._fuse(index, query, similarity, keyword_scores, best_keyword)
+        scope = scope if scope is not None else self.scope(index, query)
+        fused = self._fuse(index, scope, similarity, keyword_scores, best_keyword)
         ranked = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:top_k]
         hits = []
         for pos, score in ranked:
@@ -103,7 +107,7 @@ class HybridRetriever:
     def _fuse(
         self,
         index: IndexVersion,
-        query: str,
+        scope: QuestionScope,
         similarity: dict[int, float],
         keyword_scores: np.ndarray[Any, Any],
         best_keyword: float,
@@ -111,7 +115,6 @@ class HybridRetriever:
         """One score per candidate: its similarity min-max normalized over the candidates,
         plus the weighted keyword score over the best, plus the weighted vote of the scope
         the question names."""
-        scope = self.scope(index, query)
         high, low = max(similarity.values()), min(similarity.values())
         spread = high - low if high > low else 1.0
         tuning = self.tuning
