@@ -695,8 +695,3 @@ def complete_versions(index_dir: Path) -> list[str]:
     if not root.exists():
         return []
     return sorted(p.name for p in root.iterdir() if (p / COMPLETE_MARKER).exists())
-
-
-def all_versions(index_dir: Path) -> list[str]:
-    root = versions_dir(index_dir)
-    return sorted(p.name for p in root.iterdir()) if root.exists() else []

@@ -14,8 +14,15 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import IndexNotReadyError
-from assistant.search.store import all_versions, complete_versions, read_current
+from assistant.search.store import complete_versions, read_current, versions_dir
 from assistant.service import PolicyService
+
+
+def all_versions(index_dir: Path) -> list[str]:
+    """Every version folder, complete or not: what garbage collection has left."""
+    root = versions_dir(index_dir)
+    return sorted(p.name for p in root.iterdir()) if root.exists() else []
+
 
 QUESTION = "设备投资额不低于多少万元可以申请补助？"
 SWITCHES = 10
