@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from assistant.config import Settings
+from assistant.search.batching import QueryBatcher
 from assistant.search.embedding import Embedder
 from assistant.search.glossary import policy_glossary
 from assistant.search.scope import QuestionScope, ScopeReader
@@ -39,6 +40,7 @@ class HybridRetriever:
         self.tuning: Tuning = tuning_for(settings, embedder.model_id)
         self._query_vectors: OrderedDict[str, np.ndarray[Any, Any]] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._batcher = QueryBatcher(embedder)
         self._scopes: tuple[str, ScopeReader] | None = None
 
     def scope(self, index: IndexVersion, question: str) -> QuestionScope:
@@ -137,7 +139,7 @@ class HybridRetriever:
             if cached is not None:
                 self._query_vectors.move_to_end(query)
                 return cached
-        vector: np.ndarray[Any, Any] = np.asarray(self.embedder.embed_queries([query])[0])
+        vector: np.ndarray[Any, Any] = np.array(self._batcher.encode(query))
         vector.setflags(write=False)  # shared between requests
         with self._cache_lock:
             self._query_vectors[query] = vector
