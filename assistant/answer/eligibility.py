@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from assistant.answer.estimate import estimate
@@ -36,6 +37,18 @@ from assistant.vocabulary import ACTIONS, ATTESTATIONS, INDUSTRIES, ROLES
 ABOVE_DESIGNATED_SIZE_WAN = 2000.0
 # Industrial SMEs (工信部联企业〔2011〕300号): fewer than 1000 employees or revenue under 4亿元.
 SME_EMPLOYEES, SME_REVENUE_WAN = 1000, 40000.0
+
+
+@dataclass(frozen=True)
+class _Matching:
+    """What every measure of one match is checked against: the profile, the places it
+    resolves to, and the index version's documents and clauses."""
+
+    profile: Profile
+    places: set[str]
+    documents: dict[str, Document]
+    hits: dict[str, SearchHit]
+    language: str
 
 
 class LocalityMap:
@@ -513,11 +526,13 @@ class EligibilityMatcher:
         include_unmet: bool = False,
         language: str = "en",
     ) -> list[MeasureResult]:
-        places = self.localities.resolve(profile.region)
+        context = _Matching(
+            profile, self.localities.resolve(profile.region), documents, hits_by_clause, language
+        )
         results: list[tuple[int, MeasureResult]] = []
         apply_to = self._apply_clauses(hits_by_clause, documents)
         for order, measure in enumerate(measures):
-            result = self._one(measure, profile, places, documents, hits_by_clause, language)
+            result = self._one(measure, context)
             if result.status == "unmet" and not include_unmet:
                 continue
             results.append(
@@ -527,18 +542,11 @@ class EligibilityMatcher:
         results.sort(key=lambda item: (rank[item[1].status], item[0]))
         return [r for _, r in results]
 
-    def _one(
-        self,
-        measure: Measure,
-        profile: Profile,
-        places: set[str],
-        documents: dict[str, Document],
-        hits: dict[str, SearchHit],
-        language: str,
-    ) -> MeasureResult:
+    def _one(self, measure: Measure, context: _Matching) -> MeasureResult:
+        profile, documents, language = context.profile, context.documents, context.language
         document = documents[measure.doc_id]
-        hit = hits[measure.clause_id]
-        checked = self._checked(measure, profile, places, documents, hits, language)
+        hit = context.hits[measure.clause_id]
+        checked = self._checked(measure, context)
         in_force = in_force_on(document.meta, profile.as_of, documents)
         statuses = {c.status for c in checked}
         status = (
@@ -564,17 +572,15 @@ class EligibilityMatcher:
             else None,
         )
 
-    def _checked(
-        self,
-        measure: Measure,
-        profile: Profile,
-        places: set[str],
-        documents: dict[str, Document],
-        hits: dict[str, SearchHit],
-        language: str,
-    ) -> list[ConditionResult]:
+    def _checked(self, measure: Measure, context: _Matching) -> list[ConditionResult]:
         """Each distinct condition of the measure settled against the profile, with the
         sentence that settles it cited: the locality first."""
+        profile, places, documents, hits = (
+            context.profile,
+            context.places,
+            context.documents,
+            context.hits,
+        )
         hit = hits[measure.clause_id]
         locality = self._locality(documents[measure.doc_id], places, hits)
         checked: list[ConditionResult] = [locality] if locality is not None else []
@@ -600,7 +606,9 @@ class EligibilityMatcher:
                         0, source, documents[source.chunk.doc_id], cited.start, cited.end
                     ),
                     structured=condition.field != "other",
-                    question=question_for(condition, language) if status == "unknown" else None,
+                    question=question_for(condition, context.language)
+                    if status == "unknown"
+                    else None,
                 )
             )
         return checked

@@ -16,7 +16,15 @@ from assistant.ingest.measures import measures_of, parent_id
 from assistant.search.retrieval import HybridRetriever
 from assistant.search.store import IndexVersion
 from assistant.text import detect_language
-from assistant.types import Answer, EligibilityResult, Language, Measure, Profile, Turn
+from assistant.types import (
+    Answer,
+    EligibilityResult,
+    Language,
+    Measure,
+    Profile,
+    SearchHit,
+    Turn,
+)
 
 # How many retrieved clauses say what the enterprise is after.
 _POINTED_TO = 8
@@ -28,16 +36,21 @@ class EnterpriseAdvisor:
 
     def __init__(self, retriever: HybridRetriever) -> None:
         self.retriever = retriever
-        self._measure_cache: tuple[str, list[Measure]] | None = None
+        self._cache: tuple[str, list[Measure], dict[str, SearchHit]] | None = None
 
     def measures(self, index: IndexVersion) -> list[Measure]:
         """Every measure with all its conditions, read from the version's clauses once per
         version (so a document ingested without a manifest entry is read like any other)."""
-        cached = self._measure_cache
+        return self._read(index)[1]
+
+    def _read(self, index: IndexVersion) -> tuple[str, list[Measure], dict[str, SearchHit]]:
+        """The version's measures and its clauses as citable hits, built once per version."""
+        cached = self._cache
         if cached is None or cached[0] != index.version:
-            cached = (index.version, measures_of(index.chunks))
-            self._measure_cache = cached
-        return cached[1]
+            hits = {c.clause_id: index.as_hit(c) for c in index.chunks}
+            cached = (index.version, measures_of(index.chunks), hits)
+            self._cache = cached
+        return cached
 
     def eligibility(
         self,
@@ -55,10 +68,9 @@ class EnterpriseAdvisor:
         if profile is None:
             profile = profile_from_text(question or "", matcher.localities)
             note = PROFILE_FROM_WORDS
-        measures = self.measures(index)
+        _, measures, hits = self._read(index)
         if question:
             measures = self._in_question_order(index, question, measures)
-        hits = {c.clause_id: index.as_hit(c) for c in index.chunks}
         language = detect_language(question or profile.free_text or "en")
         results = matcher.match(profile, measures, index.documents, hits, include_unmet, language)
         return EligibilityResult(

@@ -529,10 +529,11 @@ def _restricts_beyond_what_was_read(reader: _Reader, context: str) -> bool:
     whole, to confirm. A date or a figure no rule tied to a fact ("revenue in 2022 was RMB 5
     million or more") is never eaten as filler, so no threshold is ever dropped."""
     text = reader.text
+    unreferenced = _without_references(text)
     loose = any(
         not any(s <= m.start() < e for s, e in reader.covered)
         for pattern in (_DATE_RANGE, _DATE_AFTER, _DATE_BEFORE, _FIGURE)
-        for m in pattern.finditer(_without_references(text))
+        for m in pattern.finditer(unreferenced)
     )
     if loose:
         return True
