@@ -68,8 +68,7 @@ class PolicyService:
 
     # -- the live index ----------------------------------------------------------------
 
-    @property
-    def index(self) -> IndexVersion:
+    def snapshot(self) -> IndexVersion:
         """The live version, reopened when `CURRENT` names a newer one.
 
         The service lets go of the version it replaces; that version releases its Chroma
@@ -110,7 +109,7 @@ class PolicyService:
         self, query: str, top_k: int | None = None, filters: Mapping[str, Any] | None = None
     ) -> list[SearchHit]:
         query = self.limits.question(query)
-        return self.retriever.search(self.index, query, self.limits.top_k(top_k), filters)
+        return self.retriever.search(self.snapshot(), query, self.limits.top_k(top_k), filters)
 
     def ask(
         self,
@@ -126,7 +125,7 @@ class PolicyService:
         started = time.perf_counter()
         question = self.limits.question(question)
         language = language or detect_language(question)
-        index = self.index
+        index = self.snapshot()
         enterprise = self.advisor.chat_answer(
             index, question, language, history, self.limits.question
         )
@@ -168,30 +167,30 @@ class PolicyService:
         if profile is None and question is None:
             raise BadInputError("give an enterprise profile or a question describing one")
         checked = self.limits.question(question) if question is not None else None
-        return self.advisor.eligibility(self.index, profile, checked, include_unmet, limit)
+        return self.advisor.eligibility(self.snapshot(), profile, checked, include_unmet, limit)
 
     def verify_wording(self, text: str, doc_id: str | None = None) -> WordingVerdict:
         """Exact, normalized, near (with a diff) or absent, with the matching clauses."""
         text = self.limits.question(text)
         with self._wording_slot:
-            return verify_in_index(self.wording, self.retriever, self.index, text, doc_id)
+            return verify_in_index(self.wording, self.retriever, self.snapshot(), text, doc_id)
 
     # -- sources -----------------------------------------------------------------------
 
     def documents(self, filters: Mapping[str, Any] | None = None) -> list[DocumentMeta]:
-        return self.index.document_metas(filters)
+        return self.snapshot().document_metas(filters)
 
     def document(self, doc_id: str) -> Document:
-        return self.index.document(doc_id)
+        return self.snapshot().document(doc_id)
 
     def document_clauses(self, doc_id: str) -> tuple[Document, list[str]]:
         """A document and the ids of its clauses, from one version of the index."""
-        index = self.index
+        index = self.snapshot()
         return index.document(doc_id), [c.clause_id for c in index.chunks_of(doc_id)]
 
     def status(self) -> IndexStatus:
         """The live index's version, size and model; IndexNotReadyError without one."""
-        index = self.index
+        index = self.snapshot()
         return IndexStatus(
             version=index.version,
             documents=len(index.documents),
@@ -202,4 +201,4 @@ class PolicyService:
         )
 
     def clause(self, clause_id: str) -> ClauseView:
-        return self.index.clause_view(clause_id)
+        return self.snapshot().clause_view(clause_id)

@@ -286,7 +286,7 @@ def main() -> None:
     dev = partition(questions).dev
     settings = Settings()
     embedder = create_embedder(settings)
-    index = PolicyService(settings, embedder).index
+    index = PolicyService(settings, embedder).snapshot()
     calibration = calibrate(dev, Searches(settings, embedder, index))
     print(f"calibrating on the {len(dev)} dev questions of {len(questions)}\n")
     print(calibration.report())

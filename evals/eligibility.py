@@ -232,7 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def profile_of(text: str, service: PolicyService) -> Profile:
     """The profile the chat would read from `text` (for checking the reader against labels)."""
-    index = service.index
+    index = service.snapshot()
     from assistant.answer.eligibility import LocalityMap
 
     return profile_from_text(

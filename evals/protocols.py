@@ -47,7 +47,7 @@ class Harness:
 
     @classmethod
     def of(cls, service: PolicyService) -> Harness:
-        return cls(service.settings, service.embedder, service.index, service.generator)
+        return cls(service.settings, service.embedder, service.snapshot(), service.generator)
 
     @cached_property
     def cached(self) -> CachedEmbedder:
@@ -227,7 +227,7 @@ def new_documents(
         service = PolicyService(settings, harness.embedder)
         try:
             report = service.ingest(corpus)
-            index = service.index
+            index = service.snapshot()
             systems: list[System] = [PolicyQASystem(service)]
             if baselines:
                 embeddings = LangChainEmbeddings(harness.embedder)

@@ -113,7 +113,7 @@ def main() -> None:
     print(f"machine: {describe()}")
     print(
         f"index: {Path(service.settings.index_dir).resolve()} "
-        f"({len(service.index.chunks)} clauses); {len(questions)} questions cycled"
+        f"({len(service.snapshot().chunks)} clauses); {len(questions)} questions cycled"
     )
     print(
         f"{'system':34}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'5xx':>6}{'non-200':>9}"

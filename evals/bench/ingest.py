@@ -35,7 +35,7 @@ def main() -> None:
             report = service.ingest(args.corpus, rebuild=True)
             clauses = report.clauses
             ingest_rates.append(report.clauses / report.seconds)
-            texts = [c.embed_text for c in service.index.chunks]
+            texts = [c.embed_text for c in service.snapshot().chunks]
         started = time.perf_counter()
         embedder.embed_documents(texts)
         encode_rates.append(len(texts) / (time.perf_counter() - started))

@@ -132,7 +132,7 @@ def measure_size(settings: Settings, embedder: Embedder, questions: list[str], s
         write_corpus(root / "corpus", size)
         service = PolicyService(settings.model_copy(update={"index_dir": root / "index"}), embedder)
         report = service.ingest(root / "corpus")
-        sample = [c.embed_text for c in service.index.chunks[:2000]]
+        sample = [c.embed_text for c in service.snapshot().chunks[:2000]]
         started = time.perf_counter()
         embedder.embed_documents(sample)
         encode_rate = len(sample) / (time.perf_counter() - started)

@@ -24,7 +24,7 @@ def assert_grounded(service: PolicyService, answer: Answer) -> None:
     for citation in answer.citations:
         document = service.document(citation.doc_id)
         assert document.text[citation.start : citation.end] == citation.quote
-        chunk = service.index.chunk(citation.clause_id)
+        chunk = service.snapshot().chunk(citation.clause_id)
         assert chunk.start <= citation.start < citation.end <= chunk.end
         assert citation.official == document.meta.official
         assert citation.status == document.meta.status
@@ -200,7 +200,7 @@ def test_generative_without_a_model_says_so(corpus_service: PolicyService) -> No
 
 def test_validation_renumbers_sources_in_order_of_use(corpus_service: PolicyService) -> None:
     hits = corpus_service.search(QUESTION, top_k=5)
-    documents = corpus_service.index.documents
+    documents = corpus_service.snapshot().documents
     first, third = hits[0].chunk.text, hits[2].chunk.text
     raw = f"{third} [3]\n{first} [1][3]\nThe museum opens at nine in the morning [2]."
     result = validate(raw, "zh", hits, documents)

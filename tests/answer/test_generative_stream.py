@@ -106,7 +106,7 @@ def test_a_sentence_cited_to_the_wrong_source_is_cited_to_the_right_one(
     wrong = next(i for i, h in enumerate(hits, 1) if "5000元" not in h.chunk.text)
     # written without a marker, then cited once for two sentences, to the wrong clause
     raw = f"购买纯电动乘用车每辆补贴5000元。这一补贴按辆计算。[{wrong}]"
-    result = validate(raw, "zh", hits, corpus_service.index.documents)
+    result = validate(raw, "zh", hits, corpus_service.snapshot().documents)
     assert result is not None
     assert result.sentences[0] == "购买纯电动乘用车每辆补贴5000元。[1]"
     assert "5000元" in result.citations[0].quote
@@ -116,5 +116,5 @@ def test_a_sentence_cited_to_the_wrong_source_is_cited_to_the_right_one(
 def test_a_number_no_source_states_is_never_delivered(corpus_service: PolicyService) -> None:
     hits = corpus_service.search(QUESTION, top_k=5)
     raw = "购买纯电动乘用车每辆补贴500,000元。[1]"
-    assert validate(raw, "zh", hits, corpus_service.index.documents) is None
-    assert validate("具体来说：[1]", "zh", hits, corpus_service.index.documents) is None
+    assert validate(raw, "zh", hits, corpus_service.snapshot().documents) is None
+    assert validate("具体来说：[1]", "zh", hits, corpus_service.snapshot().documents) is None

@@ -160,7 +160,7 @@ def test_cross_language_goes_both_ways() -> None:
 
 @pytest.fixture(scope="module")
 def corpus_clauses(corpus_service: PolicyService) -> dict[str, Any]:
-    ids = {c.clause_id: c for c in corpus_service.index.chunks}
+    ids = {c.clause_id: c for c in corpus_service.snapshot().chunks}
     assert ids, "the bundled corpus produced no clauses"
     return ids
 

@@ -101,7 +101,7 @@ def test_queries_during_a_reindex_never_fail_or_mix_versions(
         while not stop.is_set():
             try:
                 answer = service.ask(QUESTIONS[2])
-                index = service.index
+                index = service.snapshot()
                 answers.append((answer, index))
             except BaseException as exc:  # any failure is a test failure
                 errors.append(exc)

@@ -81,15 +81,15 @@ def test_reingest_of_an_unchanged_corpus_skips_everything(
 def test_changed_document_is_updated_and_ids_of_the_rest_are_stable(
     service: PolicyService, corpus: Path
 ) -> None:
-    ids_before = {c.clause_id: c.text for c in service.index.chunks}
+    ids_before = {c.clause_id: c.text for c in service.snapshot().chunks}
     path = corpus / "documents" / "zh-measures.txt"
     path.write_text(path.read_text("utf-8").replace("500万元", "800万元"), encoding="utf-8")
     (corpus / "documents" / "en-guide.md").unlink()
     report = service.ingest(corpus)
     assert report.updated == ["zh-measures"]
     assert report.removed == ["en-guide"]
-    assert report.embedded_clauses == len(service.index.chunks_of("zh-measures"))
-    after = {c.clause_id: c.text for c in service.index.chunks}
+    assert report.embedded_clauses == len(service.snapshot().chunks_of("zh-measures"))
+    after = {c.clause_id: c.text for c in service.snapshot().chunks}
     assert not any(cid.startswith("en-guide:") for cid in after)
     for clause_id, text in ids_before.items():
         if clause_id.startswith(("zh-measures:", "en-guide:")):
@@ -123,7 +123,7 @@ def test_a_crash_mid_ingest_leaves_the_previous_index_answering(
     # the next run completes the update and clears the interrupted build
     report = fresh.ingest(corpus)
     assert report.updated == ["zh-measures"]
-    assert any("新增条款" in c.text for c in fresh.index.chunks)
+    assert any("新增条款" in c.text for c in fresh.snapshot().chunks)
     assert complete_versions(service.settings.index_dir)[-1] == read_current(
         service.settings.index_dir
     )
@@ -147,7 +147,7 @@ def test_documents_and_clauses_in_context(service: PolicyService) -> None:
     docs = {d.id: d for d in service.documents()}
     assert set(docs) == {"zh-measures", "en-guide", "en-ecommerce", "zh-appliances", "zh-energy"}
     assert docs["zh-energy"].status == "expired"
-    chunks = service.index.chunks_of("zh-measures")
+    chunks = service.snapshot().chunks_of("zh-measures")
     view = service.clause(chunks[1].clause_id)
     assert view.previous == chunks[0] and view.next == chunks[2]
     with pytest.raises(NotFoundError):

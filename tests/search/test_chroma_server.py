@@ -30,8 +30,8 @@ def test_golden_set_retrieval_is_identical_on_a_chroma_server(
 ) -> None:
     remote = PolicyService(Settings(index_dir=tmp_path / "index", chroma_url=server_url), embedder)
     report = remote.ingest(REPO / "corpus")
-    assert remote.index.info.vector_backend == "chroma-http"
-    assert report.clauses == len(corpus_service.index.chunks)
+    assert remote.snapshot().info.vector_backend == "chroma-http"
+    assert report.clauses == len(corpus_service.snapshot().chunks)
     assert not (tmp_path / "index" / "versions" / report.version / "chroma").exists()
     for question in load_questions():
         local_hits = corpus_service.search(question.question, top_k=10)
@@ -51,14 +51,14 @@ def test_switch_over_and_filters_on_the_server(
     writer.ingest(corpus)
     reader = PolicyService(settings, embedder)  # another worker sharing the index folder
     first = read_current(settings.index_dir)
-    assert reader.index.version == first
+    assert reader.snapshot().version == first
     hits = reader.search("subsidy", top_k=10, filters={"language": "en", "status": "in_force"})
     assert hits and all(h.chunk.language == "en" and h.status == "in_force" for h in hits)
     path = corpus / "documents" / "zh-measures.txt"
     path.write_text(path.read_text("utf-8").replace("500万元", "900万元"), encoding="utf-8")
     writer.ingest(corpus)
     # the other worker sees the new version on its next request, without a restart
-    assert reader.index.version == read_current(settings.index_dir) != first
+    assert reader.snapshot().version == read_current(settings.index_dir) != first
     assert any("900万元" in h.chunk.text for h in reader.search("设备投资额不低于多少万元", 5))
 
 

@@ -169,8 +169,8 @@ def test_an_embeddinggemma_index_records_its_model(
     settings = Settings(index_dir=tmp_path / "index", embedding_model="embeddinggemma-300m")
     service = PolicyService(settings, gemma)
     service.ingest(fixture_corpus)
-    assert service.index.info.model_id == "sentence-transformers:embeddinggemma-300m"
-    assert service.index.info.dimension == 768
+    assert service.snapshot().info.model_id == "sentence-transformers:embeddinggemma-300m"
+    assert service.snapshot().info.dimension == 768
     assert service.search("overseas warehouse subsidy", top_k=1)[0].chunk.doc_id == "en-guide"
     with pytest.raises(IndexModelMismatchError):
         PolicyService(Settings(index_dir=tmp_path / "index"), embedder).search("subsidy")

@@ -44,7 +44,7 @@ def test_no_language_constant_in_fusion(service: PolicyService) -> None:
     )
     retriever = HybridRetriever(dense_only, service.embedder)
     question = "How much is the subsidy for an energy-efficient air conditioner?"
-    hits = retriever.search(service.index, question, top_k=10)
+    hits = retriever.search(service.snapshot(), question, top_k=10)
     similarities = [h.dense_score or 0.0 for h in hits]
     assert similarities == sorted(similarities, reverse=True)
     assert {h.chunk.language for h in hits} == {"zh", "en"}
@@ -58,7 +58,7 @@ def test_same_language_questions_still_use_keywords(service: PolicyService) -> N
 
 def test_retriever_validates_its_arguments(service: PolicyService) -> None:
     with pytest.raises(ValueError):
-        service.retriever.search(service.index, "补贴", top_k=0)
+        service.retriever.search(service.snapshot(), "补贴", top_k=0)
 
 
 def test_a_repeated_question_is_embedded_once(service: PolicyService) -> None:

@@ -16,7 +16,7 @@ def test_a_region_is_known_by_its_own_name_its_alias_and_its_zone_abbreviation()
 
 
 def test_scope_is_read_from_the_documents_metadata(corpus_service: PolicyService) -> None:
-    reader = ScopeReader(corpus_service.index.documents)
+    reader = ScopeReader(corpus_service.snapshot().documents)
     notice = reader.read("《通知》关于中欧班列是怎么说的？")
     assert notice.national and not notice.documents
     assert notice.weight(NOTICE, "national") == 1.0
@@ -39,7 +39,7 @@ def test_scope_is_read_from_the_documents_metadata(corpus_service: PolicyService
 
 
 def test_a_real_place_no_document_covers_is_reported(corpus_service: PolicyService) -> None:
-    reader = ScopeReader(corpus_service.index.documents)
+    reader = ScopeReader(corpus_service.snapshot().documents)
     assert reader.read("广东省买新能源汽车有什么购车补贴？").unknown_places == ("广东省",)
     assert reader.read("What subsidies does Shanghai give?").unknown_places == ("上海市",)
     # a question about a corpus locality may name other places in passing
@@ -52,6 +52,6 @@ def test_answers_come_from_the_documents_the_question_names(
     answer = corpus_service.ask("样本市2023年购买纯电动乘用车每辆补贴多少钱？")
     assert answer.answered
     assert {c.doc_id for c in answer.citations} <= {
-        d for d in corpus_service.index.documents if d.startswith("sc-")
+        d for d in corpus_service.snapshot().documents if d.startswith("sc-")
     }
     assert answer.citations[0].doc_id == "sc-auto-consumption-2023"

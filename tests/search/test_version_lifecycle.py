@@ -66,7 +66,7 @@ def switch(service: PolicyService, corpus: Path, n: int) -> None:
     change(corpus, n)
     report = service.ingest(corpus)
     assert report.updated == ["zh-measures"]
-    assert service.index.version == report.version
+    assert service.snapshot().version == report.version
     assert service.search(QUESTION, top_k=3)
     assert service.ask(QUESTION).citations
 
@@ -98,7 +98,7 @@ def test_a_version_in_use_is_kept_until_its_reader_lets_go(
     service: PolicyService, corpus: Path
 ) -> None:
     index_dir = service.settings.index_dir
-    held = service.index  # a request still using the first version
+    held = service.snapshot()  # a request still using the first version
     first = held.version
     for n in range(3):
         switch(service, corpus, n)
@@ -131,7 +131,7 @@ def test_a_version_open_in_another_process_is_not_deleted_under_it(
     service: PolicyService, corpus: Path
 ) -> None:
     index_dir = service.settings.index_dir
-    info = service.index.info
+    info = service.snapshot().info
     reader = subprocess.Popen(
         [sys.executable, "-c", READER, str(index_dir), info.model_id, str(info.dimension)],
         stdin=subprocess.PIPE,
@@ -159,10 +159,10 @@ def test_a_version_open_in_another_process_is_not_deleted_under_it(
 def test_closing_the_service_releases_its_version_and_a_query_reopens_one(
     service: PolicyService,
 ) -> None:
-    index = service.index
+    index = service.snapshot()
     service.close()
     assert index.closed
     with pytest.raises(IndexNotReadyError, match="closed"):
         service.retriever.search(index, QUESTION, 3)
     assert service.search(QUESTION, top_k=3)
-    assert service.index is not index and not service.index.closed
+    assert service.snapshot() is not index and not service.snapshot().closed
