@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     support_threshold: float | None = Field(default=None, ge=-1.0, le=1.0)
     scope_threshold: float | None = Field(default=None, ge=-1.0, le=1.0)
     evidence_threshold: float | None = Field(default=None, ge=-1.0, le=1.0)
+    cross_language_threshold: float | None = Field(default=None, ge=-1.0, le=1.0)
     # How far below the best clause's similarity another may be and still be cited.
     citation_margin: float = Field(default=0.15, ge=0.0, le=2.0)
 

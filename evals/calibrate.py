@@ -8,8 +8,8 @@ here reads:
 1. keyword_weight and scope_weight: the fusion weights (on a grid) that put the expected
    clause first most often over the answerable questions; ties go to more in the top five,
    then to the smaller weights.
-2. support_threshold, scope_threshold and evidence_threshold: with those weights, the
-   thresholds (on a grid) that
+2. support_threshold, scope_threshold, evidence_threshold and cross_language_threshold:
+   with those weights, the thresholds (on a grid) that
    maximizes balanced accuracy (answering answerable questions, refusing unanswerable ones)
    with the judge of `assistant/answer/refusal.py`; among the best pairs the median is
    taken, so the choice is not pinned to one question's score.
@@ -30,6 +30,7 @@ from assistant.answer.refusal import (
     SupportJudge,
     content_terms,
     coverage,
+    crosses_language,
     holds_phrase,
     is_instruction,
     key_phrase,
@@ -68,7 +69,8 @@ class Constants(Tuning):
         return (
             f"keyword weight {self.keyword_weight:.2f}, scope weight {self.scope_weight:.2f}, "
             f"thresholds: support {self.support_threshold:.3f}, scope "
-            f"{self.scope_threshold:.3f}, evidence {self.evidence_threshold:.3f}"
+            f"{self.scope_threshold:.3f}, evidence {self.evidence_threshold:.3f}, "
+            f"cross-language {self.cross_language_threshold:.3f}"
         )
 
 
@@ -85,6 +87,7 @@ class ThresholdChoice:
     support_threshold: float
     scope_threshold: float
     evidence_threshold: float
+    cross_language_threshold: float
     questions: int
     balanced_accuracy: float
     answered: float  # share of answerable questions answered
@@ -109,7 +112,9 @@ class Calibration:
         )
         lines.append(
             f"chosen support_threshold = {t.support_threshold:.3f}, scope_threshold = "
-            f"{t.scope_threshold:.3f}, evidence_threshold = {t.evidence_threshold:.3f} over {t.questions} questions (answers "
+            f"{t.scope_threshold:.3f}, evidence_threshold = {t.evidence_threshold:.3f}, "
+            f"cross_language_threshold = {t.cross_language_threshold:.3f} over {t.questions} "
+            "questions (answers "
             f"{t.answered:.1%} of answerable, refuses {t.refused:.1%} of unanswerable, "
             f"balanced accuracy {t.balanced_accuracy:.3f})"
         )
@@ -181,6 +186,7 @@ def calibrate(questions: Sequence[Question], searches: Searches) -> Calibration:
         choice.support_threshold,
         choice.scope_threshold,
         choice.evidence_threshold,
+        choice.cross_language_threshold,
     )
     return Calibration(constants, trials, choice)
 
@@ -204,9 +210,12 @@ class _Evidence:
     named: bool  # the best clause is in the document the question names
     key_phrase: bool
     covered: bool
+    crossed: bool  # the best clause is in the other language
 
-    def answered(self, support: float, scope: float, evidence: float) -> bool:
+    def answered(self, support: float, scope: float, evidence: float, cross: float) -> bool:
         threshold = scope if self.named else support
+        if self.crossed:
+            threshold = min(threshold, cross)
         return self.key_phrase or self.best >= threshold or (self.covered and self.best >= evidence)
 
 
@@ -228,7 +237,7 @@ def _evidence(question: str, searches: Searches, weights: tuple[float, float]) -
     covered = len(terms) >= MIN_COVERED_TERMS and any(
         coverage(terms, h, judge.glossary) >= COVERAGE_THRESHOLD for h in hits
     )
-    return _Evidence(best, named, held, covered)
+    return _Evidence(best, named, held, covered, crosses_language(question, hits))
 
 
 def _choose_thresholds(
@@ -247,29 +256,57 @@ def _choose_thresholds(
         raise ValueError("no questions reach the thresholds to calibrate them on")
     positives = [e for e, answerable in rows if answerable]
     negatives = [e for e, answerable in rows if not answerable]
-    scored: list[tuple[float, float, float, float, float, float]] = []
-    for alone in THRESHOLD_GRID:
-        for named in THRESHOLD_GRID:
-            for worded in THRESHOLD_GRID:
-                if worded > min(alone, named):
-                    break
-                tpr = sum(e.answered(alone, named, worded) for e in positives) / max(
-                    len(positives), 1
-                )
-                tnr = sum(not e.answered(alone, named, worded) for e in negatives) / max(
-                    len(negatives), 1
-                )
-                scored.append(((tpr + tnr) / 2, alone, named, worded, tpr, tnr))
+    # First the three thresholds every question meets, as if all were one language; then,
+    # with them fixed, the cross-language one, which may only lower the bar for the
+    # questions whose best clause is in the other language. Fitted jointly, the few
+    # unanswerable questions of the dev split pull support and scope up to refuse one more
+    # of them, at the cost of several answerable ones.
+    first = [
+        (
+            *_rates(positives, negatives, (alone, named, worded, 1.0)),
+            (alone, named, worded, 1.0),
+        )
+        for alone in THRESHOLD_GRID
+        for named in THRESHOLD_GRID
+        for worded in THRESHOLD_GRID
+        if worded <= min(alone, named)
+    ]
+    support, scope, evidence, _ = _median_of_best(first)
+    second = [
+        (
+            *_rates(positives, negatives, (support, scope, evidence, cross)),
+            (support, scope, evidence, cross),
+        )
+        for cross in THRESHOLD_GRID
+        if evidence <= cross <= min(support, scope)
+    ]
+    chosen = _median_of_best(second)
+    accuracy, tpr, tnr, _ = next(row for row in second if row[3] == chosen)
+    return ThresholdChoice(*chosen, len(rows), accuracy, tpr, tnr)
+
+
+Thresholds = tuple[float, float, float, float]  # support, scope, evidence, cross-language
+
+
+def _rates(
+    positives: Sequence[_Evidence], negatives: Sequence[_Evidence], thresholds: Thresholds
+) -> tuple[float, float, float]:
+    """Balanced accuracy, the share of answerable questions answered and the share of
+    unanswerable ones refused, at these thresholds."""
+    tpr = sum(e.answered(*thresholds) for e in positives) / max(len(positives), 1)
+    tnr = sum(not e.answered(*thresholds) for e in negatives) / max(len(negatives), 1)
+    return (tpr + tnr) / 2, tpr, tnr
+
+
+def _median_of_best(scored: Sequence[tuple[float, float, float, Thresholds]]) -> Thresholds:
+    """Among the rows of best balanced accuracy, the median, one threshold at a time: not
+    pinned to one question's score."""
     top = max(row[0] for row in scored)
-    best = [row for row in scored if row[0] >= top - 1e-9]
-    # The median of the best, one threshold at a time: not pinned to one question's score.
-    support = statistics.median_low(sorted({r[1] for r in best}))
-    best = [r for r in best if r[1] == support]
-    scope = statistics.median_low(sorted({r[2] for r in best}))
-    best = [r for r in best if r[2] == scope]
-    evidence = statistics.median_low(sorted({r[3] for r in best}))
-    accuracy, _, _, _, tpr, tnr = next(r for r in best if r[3] == evidence)
-    return ThresholdChoice(support, scope, evidence, len(rows), accuracy, tpr, tnr)
+    best = [row[3] for row in scored if row[0] >= top - 1e-9]
+    for position in range(4):
+        value = statistics.median_low(sorted({t[position] for t in best}))
+        best = [t for t in best if t[position] == value]
+    return best[0]
 
 
 def main() -> None:

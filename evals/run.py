@@ -337,7 +337,7 @@ def markdown(summary: Mapping[str, Any]) -> str:
 def fold_table(folds: Mapping[str, Mapping[str, Any]]) -> str:
     lines = [
         "| held-out document | questions | weights (keyword / scope) | thresholds (support / "
-        "scope / evidence) | policyqa recall@5 | "
+        "scope / evidence / cross-language) | policyqa recall@5 | "
         "false refusals | refused unanswerable |",
         "|---|---|---|---|---|---|---|",
     ]
@@ -346,7 +346,8 @@ def fold_table(folds: Mapping[str, Mapping[str, Any]]) -> str:
         lines.append(
             f"| {doc_id} | {fold['held_out']} | {c['keyword_weight']:.2f} / "
             f"{c['scope_weight']:.2f} | {c['support_threshold']:.2f} / "
-            f"{c['scope_threshold']:.2f} / {c['evidence_threshold']:.2f} | "
+            f"{c['scope_threshold']:.2f} / {c['evidence_threshold']:.2f} / "
+            f"{c['cross_language_threshold']:.2f} | "
             f"{_fmt(ours.get('recall@5'))} | {_fmt(ours.get('false_refusal_rate'))} | "
             f"{_fmt(ours.get('refusal_accuracy'))} |"
         )

@@ -5,7 +5,8 @@ Answerability is read from several kinds of evidence, never from one similarity:
 - a retrieved clause holds the question's key phrase (its longest run of naming words):
   answered, whatever the encoder thinks of it;
 - the best clause's dense similarity reaches the support threshold, or the scope threshold
-  when that clause is in the document the question names (the Notice, a place, a number);
+  when that clause is in the document the question names (the Notice, a place, a number),
+  or the cross-language threshold when that clause is in the other language;
   or it reaches the lower evidence threshold and a clause also holds nearly all the
   question's naming words (across languages through the policy glossary).
 Otherwise the answer is a refusal that says which of the question's words nothing in the
@@ -24,6 +25,7 @@ from assistant.search.glossary import Glossary, policy_glossary
 from assistant.search.keyword import KeywordIndex, tokenize
 from assistant.search.scope import QuestionScope
 from assistant.search.tuning import Tuning
+from assistant.text import detect_language
 from assistant.types import SearchHit
 
 # Requests to change the assistant's behaviour rather than ask about a policy.
@@ -198,6 +200,15 @@ COVERAGE_THRESHOLD = 0.8
 MIN_COVERED_TERMS = 2
 
 
+def crosses_language(question: str, hits: list[SearchHit]) -> bool:
+    """Whether the clause of best dense similarity is in the other language than the
+    question: then the similarity is on the lower cross-language scale."""
+    if not hits:
+        return False
+    best = max(hits, key=lambda h: h.dense_score or 0.0)
+    return best.chunk.language != detect_language(question)
+
+
 def content_terms(text: str) -> set[str]:
     return {t for t in tokenize(text) if t not in _QUESTION_WORDS and len(t) > 1}
 
@@ -347,6 +358,8 @@ class SupportJudge:
             bool(hits) and scope.weight(hits[0].chunk.doc_id, level_of(hits[0].chunk.doc_id)) >= 1
         )
         threshold = self.tuning.scope_threshold if named else self.tuning.support_threshold
+        if crosses_language(question, hits):
+            threshold = min(threshold, self.tuning.cross_language_threshold)
         if best >= threshold:
             return Support(True, "similar", best)
         terms = content_terms(question)

@@ -3,9 +3,12 @@ scores it; a question whose words no clause holds is still refused."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from assistant.answer.refusal import content_terms, key_phrase
+from assistant.answer.refusal import SupportJudge, content_terms, key_phrase
+from assistant.search.tuning import Tuning
 from assistant.service import PolicyService
 
 NOTICE = "notice-2022-industrial-economy"
@@ -87,3 +90,24 @@ def test_the_key_phrase_is_the_longest_run_of_naming_words() -> None:
     assert key_phrase(question) == "China-Europe freight trains"
     assert key_phrase("样本市设备更新补助的比例是多少？") == "样本市设备更新补助"
     assert key_phrase("What?") is None
+
+
+def test_a_clause_in_the_other_language_is_judged_on_the_cross_language_threshold(
+    corpus_service: PolicyService,
+) -> None:
+    """Similarity across languages runs lower for the same match, so the best clause in the
+    other language is held to its own threshold; a same-language clause never is."""
+    index = corpus_service.snapshot()
+    strict = Tuning(0.0, 0.0, 1.0, 1.0, 1.0, cross_language_threshold=1.0)
+    lowered = replace(strict, cross_language_threshold=-1.0)
+
+    def judged(question: str, tuning: Tuning) -> bool:
+        hits = [h for h in corpus_service.search(question, top_k=10) if h.chunk.doc_id == NOTICE]
+        scope = corpus_service.retriever.scope(index, question)
+        return SupportJudge(tuning).judge(question, hits, scope, index.keyword).answered
+
+    chinese = "《通知》在优化发展环境方面有什么保障措施？"  # the Notice is an English summary
+    assert not judged(chinese, strict)
+    assert judged(chinese, lowered)
+    english = "What safeguards does the Notice set for the business environment?"
+    assert not judged(english, lowered)

@@ -15,15 +15,15 @@ from evals.splits import partition
 
 def test_constants_become_validated_settings() -> None:
     base = Settings(top_k=7)
-    constants = Constants(0.25, 0.3, 0.45, 0.4, 0.3)
+    constants = Constants(0.25, 0.3, 0.45, 0.4, 0.3, 0.35)
     settings = constants.settings(base)
     assert (settings.keyword_weight, settings.scope_weight) == (0.25, 0.3)
     assert (settings.support_threshold, settings.scope_threshold) == (0.45, 0.4)
-    assert settings.evidence_threshold == 0.3
+    assert (settings.evidence_threshold, settings.cross_language_threshold) == (0.3, 0.35)
     assert settings.top_k == 7
     assert Constants.of(settings, USE_MODEL_ID) == constants
     with pytest.raises(ValueError):
-        Constants(0.1, 0.3, 1.5, 0.4, 0.3)
+        Constants(0.1, 0.3, 1.5, 0.4, 0.3, 0.3)
     with pytest.raises(ValidationError):
         Settings(support_threshold=1.5)
 
@@ -36,13 +36,16 @@ def test_unset_constants_are_the_models_own() -> None:
 
 
 def test_evidence_answers_by_key_phrase_similarity_or_covered_words() -> None:
-    low = _Evidence(best=0.2, named=False, key_phrase=False, covered=False)
-    assert not low.answered(0.4, 0.4, 0.3)
-    assert _Evidence(0.2, False, True, False).answered(0.4, 0.4, 0.3)
-    assert _Evidence(0.35, False, False, True).answered(0.4, 0.4, 0.3)
-    assert not _Evidence(0.35, False, False, False).answered(0.4, 0.4, 0.3)
+    low = _Evidence(best=0.2, named=False, key_phrase=False, covered=False, crossed=False)
+    assert not low.answered(0.4, 0.4, 0.3, 0.4)
+    assert _Evidence(0.2, False, True, False, False).answered(0.4, 0.4, 0.3, 0.4)
+    assert _Evidence(0.35, False, False, True, False).answered(0.4, 0.4, 0.3, 0.4)
+    assert not _Evidence(0.35, False, False, False, False).answered(0.4, 0.4, 0.3, 0.3)
     # in the document the question names, the scope threshold applies
-    assert _Evidence(0.35, True, False, False).answered(0.4, 0.3, 0.3)
+    assert _Evidence(0.35, True, False, False, False).answered(0.4, 0.3, 0.3, 0.4)
+    # across languages, the lower cross-language threshold applies, and only there
+    assert _Evidence(0.35, False, False, False, True).answered(0.4, 0.4, 0.3, 0.34)
+    assert not _Evidence(0.35, True, False, False, True).answered(0.4, 0.4, 0.3, 0.36)
 
 
 def test_calibration_searches_only_the_dev_questions(harness: Harness) -> None:
