@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from assistant.ingest.conditions import measure_of
-from assistant.ingest.restrictions import OTHER_GROUP, read_clause, vocabulary_matches
+from assistant.ingest.restrictions import GRANT, OTHER_GROUP, read_clause, vocabulary_matches
 from assistant.types import HEADING_SEPARATOR, Chunk, Condition, Measure
 from assistant.vocabulary import ROLES
 
@@ -126,7 +126,7 @@ class DocumentMeasures:
             conditions = [c for c in conditions if not self._for_another_section(c, chunk)]
             conditions = [self._waived(c, chunk) for c in conditions]
             conditions = [self._outside(c, chunk) for c in conditions]
-            if not any(c.field in _WHO for c in conditions):
+            if not any(_says_who(c) for c in conditions):
                 # Nothing read says who qualifies: the clause's words stand as one condition
                 # to confirm, so a measure the rules cannot read is never reported as met.
                 conditions.append(_whole(chunk))
@@ -226,9 +226,14 @@ class DocumentMeasures:
                 if part.clause_id not in self.granting and _REQUIRE.search(part.text):
                     found += self._subtree(sibling)
                     break
-                if self._states_terms(part) and self.chunks.index(part) < self.chunks.index(chunk):
+                earlier = self.chunks.index(part) < self.chunks.index(chunk)
+                if self._states_terms(part) and earlier:
                     # "…的，可以申请贴息" before "贴息按…50%": the conditions come first.
                     found += self._read(part, "require")
+                elif earlier and _grants_without_terms(part):
+                    # "储备量不低于30天用量的，…给予贴息。" then "贴息比例为…50%": who
+                    # qualifies is what comes before the grant.
+                    found += self._read(part, "grant")
         if _VARIANT.search(chunk.text):
             varied = self._varied(chunk)
             if varied is not None and varied.clause_id not in seen:
@@ -500,6 +505,22 @@ _WHO = frozenset(
         "other",
     }
 )
+
+
+def _says_who(condition: Condition) -> bool:
+    # Being on a list ("白名单企业") names a group, as a certification does; a statement
+    # of good standing (no accident, no arrears) names none.
+    return condition.field in _WHO or (
+        condition.field == "attestation" and condition.value in _MEMBERSHIPS
+    )
+
+
+_MEMBERSHIPS = frozenset({"whitelist"})
+
+
+def _grants_without_terms(chunk: Chunk) -> bool:
+    """A clause that grants ("…的，给予贴息") but states no amount, rate or cap of its own."""
+    return measure_of(chunk) is None and GRANT.search(chunk.text) is not None
 
 
 def _whole(chunk: Chunk) -> Condition:

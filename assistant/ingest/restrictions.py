@@ -20,7 +20,7 @@ from assistant.vocabulary import ACTIONS, ATTESTATIONS, INDUSTRIES, ROLES, Term
 
 # A comma between digits groups thousands ("1,000"); a colon before a year still ends a piece.
 _FRAGMENT_END = re.compile(r"[。；;！？!?\n]|\.(?=\s|$)|[，：:]|,(?!\d{3})")
-_GRANT = re.compile(
+GRANT = re.compile(
     r"给予|一次性奖励|(?:每辆|每人|每个)?(?:增加)?补贴\d|奖励\d|补助\d|贴息的|可以申请|"
     r"\breceives?\b|\bis granted\b|\bare (?:subsidized|granted)\b|\bis subsidized\b|"
     r"\bis increased\b|\bcapped at\b",
@@ -46,10 +46,15 @@ _ONLY_VERDICT = re.compile(r"(?:第.{1,4}条\s*)?(?:不予支持|不得申报本
 _HEADING = re.compile(r"第.{1,4}条\s*[\u4e00-\u9fff]{2,10}")
 _NOT_A_CONDITION = re.compile(
     r"所称|是指|\bmeans\b|^as shown|^按|use the share over|are eligible if|^including\b|"
+    # How an amount is counted ("counted by the amount actually paid in"), as "as shown" is
+    # how a fact is proven.
+    r"^(?:counted|calculated|measured) (?:by|on|as)\b|"
     # A proviso about the document itself ("Unless an article says otherwise", "另有规定的除外").
     r"^unless\b.{0,40}\botherwise\b|另有规定|"
-    # How and to whom the money is paid once granted: not who qualifies.
-    r"\bis paid to\b|\bpays only\b|拨付给|直接拨付|"
+    # How and to whom the money is paid once granted, and by whom: not who qualifies.
+    r"\bis paid to\b|\bpays only\b|拨付给|直接拨付|\bpaid for by\b|\bfunded by\b|"
+    # The papers an application carries: a step of applying, not who qualifies.
+    r"(?:须|需|应当?|另需)提交|\bsubmits?\b[^.;]{0,40}\b(?:materials|documents|copies)\b|"
     # The basis of a rate ("按企业实际支付利息的50%"), wherever it stands in the piece.
     r"按[^，。；]{0,30}?的?\d+(?:\.\d+)?\s*[%％]",
     re.I,
@@ -106,6 +111,10 @@ _FILLER_EN = frozenset(
         "a",
         "an",
         "the",
+        # the verb of a date window ("made between 1 January 2023 and …")
+        "made",
+        "between",
+        "completed",
         "it",
         "its",
         "is",
@@ -468,7 +477,10 @@ def _read_beneficiaries(reader: _Reader, named: str | None) -> None:
     # A maker of them ("vehicles produced by enterprises registered in …") is still named
     # by its products; another role ("platform operator") says who instead.
     other_roles = [c for c, _ in vocabulary_matches(ROLES, named or text) if c != "manufacturer"]
-    if codes and (said or (industries_in(text) and not other_roles)):
+    # Named by what they do with the products ("白名单企业储备芯片、锂…等关键原材料",
+    # "购买新能源乘用车"), not by what they make.
+    acting = any(True for _ in vocabulary_matches(ACTIONS, named or text))
+    if codes and not acting and (said or (industries_in(text) and not other_roles)):
         reader.add("industry", "in", codes, (0, len(text)))
     if OTHER_GROUP.match(named or text) or OTHER_GROUP.match(text):
         # "Other eligible enterprises receive 30%": those outside a group another item
@@ -704,20 +716,25 @@ def read_clause(text: str, base: int, clause_id: str | None, *, context: str) ->
     "receives …") and what follows it are the benefit, not a condition."""
     found: list[Condition] = item_lists(text, base, clause_id)
     listed = [(c.start - base, c.end - base) for c in found]
+    previous: str | None = None
     for s, e in fragments(text):
         sentence = _sentence_around(text, s)
-        if any(ls <= s < le for ls, le in listed) or not _may_restrict(text[s:e], sentence):
+        piece = text[s:e]
+        if _continues_inclusion(previous, piece):
+            continue
+        previous = piece
+        if any(ls <= s < le for ls, le in listed) or not _may_restrict(piece, sentence):
             continue
         before_grant = False
         if context == "grant":
-            grant = _GRANT.search(text[s:e])
+            grant = GRANT.search(text[s:e])
             if grant is not None:
                 # After the grant, only a window or a floor on what is paid for restricts.
                 found += _after_grant(text, base, clause_id, s + grant.start(), e)
                 e = s + grant.start()
                 while e > s and text[e - 1] in " ，,的":
                     e -= 1
-                if e <= s or _BENEFIT_FIRST.match(text[s:e]):
+                if e <= s or _BENEFIT_FIRST.match(text[s:e]) or _PAID_FOR.fullmatch(text[s:e]):
                     continue
             before_grant = grant is not None or _names_beneficiary(text, s, e)
         if re.search(r"所称|是指|\bmeans\b", sentence):
@@ -734,6 +751,32 @@ def read_clause(text: str, base: int, clause_id: str | None, *, context: str) ->
     return found
 
 
+# A sentence that obliges someone other than the applicant ("电网企业应当提前24小时通知企业",
+# "the service provider must …"): what others owe the enterprise, not who qualifies.
+_OTHERS_OBLIGED = re.compile(
+    r"^(?:[^，,。；;]{0,40}[，,]\s*)?(?:电网企业|供电企业|供电公司|(?:合作)?银行|服务商|服务机构|"
+    r"保险机构|主管部门|管委会|(?:the |its )?(?:bank|insurer|grid company|service providers?|"
+    r"providers?|administrative committee|department))\s*(?:应当|应|须|必须|\bmust\b|\bshall\b)",
+    re.I,
+)
+# "对储备所需流动资金贷款给予贴息": what the grant pays for, named with no figure and no one
+# who qualifies.
+_PAID_FOR = re.compile(r"对(?![^，。；]*(?:企业|单位|个人|\d))[^，。；]+")
+# "including enterprises invested by investors from Hong Kong, Macao and Taiwan": the
+# pieces after an inclusion's comma go on listing what is included, and widen nothing less.
+_INCLUSION = re.compile(r"^(?:including\b|包括)", re.I)
+_RESTRICTING_WORD = re.compile(r"\b(?:must|shall|only|not|no)\b|须|应|不得|仅|限", re.I)
+
+
+def _continues_inclusion(previous: str | None, piece: str) -> bool:
+    return (
+        previous is not None
+        and _INCLUSION.match(previous) is not None
+        and len(piece) <= 40
+        and not _RESTRICTING_WORD.search(piece)
+    )
+
+
 def _may_restrict(piece: str, sentence: str) -> bool:
     """False for a piece that cannot say who qualifies: an "open to all ownerships" line, a
     lead-in, a verdict alone, a definition, a title, a statement of intent, the benefit's own
@@ -747,10 +790,11 @@ def _may_restrict(piece: str, sentence: str) -> bool:
         or _HEADING.fullmatch(piece)
         or _TITLE_EN.match(piece)
         or _INTENT.match(sentence)
+        or _OTHERS_OBLIGED.match(sentence)
         or (
             _BENEFIT_SHAPE.search(piece)
             and not _CUMULATIVE.search(piece)
-            and not _GRANT.search(piece)
+            and not GRANT.search(piece)
         )
     )
 
@@ -771,7 +815,7 @@ def _named_before_grant(text: str, start: int, end: int) -> str:
     """The whole phrase that names the beneficiaries, up to the grant of the sentence."""
     head = max(text.rfind(p, 0, start) for p in "。；;\n") + 1
     stop = min((i for i in (text.find(p, end) for p in "。；;\n") if i >= 0), default=len(text))
-    grant_at = _GRANT.search(text, start, stop)
+    grant_at = GRANT.search(text, start, stop)
     return text[head : grant_at.start() if grant_at else end]
 
 
@@ -782,7 +826,7 @@ def _names_beneficiary(text: str, start: int, end: int) -> bool:
     if text[start:end].endswith("的") and re.search(r"[，,]", text[end : end + 1]):
         return True
     stop = min((i for i in (text.find(p, end) for p in "。；;\n") if i >= 0), default=len(text))
-    return _GRANT.search(text, end, stop) is not None
+    return GRANT.search(text, end, stop) is not None
 
 
 def _sentence_around(text: str, offset: int) -> str:

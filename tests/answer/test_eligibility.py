@@ -351,7 +351,8 @@ def test_document_conditions_naming_one_benefit_govern_only_it(
     new_documents_service: PolicyService,
 ) -> None:
     measures = {
-        m.clause_id: m for m in new_documents_service.advisor.measures(new_documents_service.snapshot())
+        m.clause_id: m
+        for m in new_documents_service.advisor.measures(new_documents_service.snapshot())
     }
     from_article_2 = {
         clause_id: {c.field for c in m.conditions if c.clause_id and c.clause_id.endswith(":2")}
