@@ -65,6 +65,8 @@ class HybridRetriever:
         if top_k <= 0:
             raise ValueError("top_k must be positive")
         pool = candidates or max(4 * top_k, 40)
+        scope = scope if scope is not None else self.scope(index, query)
+        filters = scope.narrowed(filters)
         query_vector = self._query_vector(query)
         dense = self._dense(index, query_vector, pool, filters)
 
@@ -86,7 +88,6 @@ class HybridRetriever:
             return []
 
         best_keyword = float(keyword_scores.max()) if positive.size else 0.0
-        scope = scope if scope is not None else self.scope(index, query)
         fused = self._fuse(index, scope, similarity, keyword_scores, best_keyword)
         ranked = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:top_k]
         hits = []

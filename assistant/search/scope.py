@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from assistant.search.places import NATIONAL_NAMES, place_finder
 from assistant.text import zone_abbreviation
@@ -31,6 +32,12 @@ _NATIONAL = re.compile(
 # is a local award's condition, not the national level).
 _NATIONAL_WEAK = re.compile(
     r"\bnational(?![\s-]+level)\b|\bnotice\b|国家(?!级)|全国|通知|中央", re.IGNORECASE
+)
+# A question about how places carry the Notice out, or about places at all.
+_LOCAL = re.compile(
+    r"地方|各地|省|市|县|区|本地|当地|落实|配套|细则|\blocal|\bprovinc|\bcit(?:y|ies)\b|"
+    r"\bcounty\b|\bzone\b|\bimplement|\bregion",
+    re.IGNORECASE,
 )
 _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}[〔\[【(（]\s*\d{4}\s*[〕\]】)）]\s*\d{1,4}\s*号")
@@ -69,6 +76,9 @@ class QuestionScope:
     year_documents: frozenset[str] = frozenset()  # documents of a year the question names
     unknown_places: tuple[str, ...] = ()  # real places no document covers
     names: tuple[str, ...] = ()  # the words in the question that named the scope
+    # Names the Notice itself ("《通知》", "the Notice", "MIIT") and no locality, nor how
+    # localities carry it out: the answer is the Notice's, or there is none.
+    notice_only: bool = False
 
     def remainder(self, question: str) -> str:
         """The question without the words that name its scope: what it asks about."""
@@ -83,10 +93,17 @@ class QuestionScope:
     def admits(self, doc_id: str, level: str) -> bool:
         """Whether an answer may come from this document: when the question names places or
         numbers, only from their documents (and national ones, if it names the Notice too);
-        otherwise from any."""
+        when it names the Notice alone, only from national ones; otherwise from any."""
         if not self.documents:
-            return True
+            return level == "national" if self.notice_only else True
         return doc_id in self.documents or (self.national and level == "national")
+
+    def narrowed(self, filters: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+        """`filters`, searching the national documents only when the question names the
+        Notice alone and the caller chose no level."""
+        if not self.notice_only or (filters and "level" in filters):
+            return filters
+        return {**(filters or {}), "level": "national"}
 
     def within(self, hits: list[SearchHit], level_of: Callable[[str], str]) -> list[SearchHit]:
         """The hits an answer may come from (see `admits`)."""
@@ -99,6 +116,27 @@ class QuestionScope:
         if doc_id in self.year_documents:
             score += 0.5
         return score
+
+
+# The other-language name a document gives its place in brackets beside it: "Sample Port
+# City (样港市)", "样港市（Sample Port City）". A document without a manifest entry has only
+# the name its text leads with as its region, and a question may use the other.
+_ZH_PLACE = r"[\u4e00-\u9fff]{1,12}(?:省|市|县|区|镇|州|盟|旗)"
+_EN_PLACE = r"(?:[A-Z][\w-]*\s+){1,5}(?:Province|City|County|District|Zone|Town|Prefecture)"
+
+
+def _aliases_in(text: str, name: str) -> set[str]:
+    head = text[:20_000]
+    escaped = re.escape(name)
+    found = set()
+    for other in (_ZH_PLACE, _EN_PLACE):
+        for pattern in (
+            # "演示高新技术产业开发区（以下简称“演示高新区”）" names its short form too
+            rf"{escaped}\s*[(（]\s*(?:以下简称|下称|简称)?[“\"]?({other})[”\"]?\s*[)）]",
+            rf"({other})\s*[(（]\s*{escaped}\s*[)）]",
+        ):
+            found |= {m.group(1).strip() for m in re.finditer(pattern, head)}
+    return {f for f in found if f != name and f.lower() not in NATIONAL_NAMES}
 
 
 @dataclass
@@ -121,7 +159,8 @@ class ScopeReader:
             meta = document.meta
             names.levels[doc_id] = meta.level
             for name in locality_names(meta.region):
-                names.localities.setdefault(name.lower(), set()).add(doc_id)
+                for alias in {name, *_aliases_in(document.text, name)}:
+                    names.localities.setdefault(alias.lower(), set()).add(doc_id)
             if meta.doc_number:
                 names.numbers[_normalize_number(meta.doc_number)] = doc_id
             years = {d.year for d in (meta.issued, meta.effective) if d is not None}
@@ -165,8 +204,15 @@ class ScopeReader:
         unknown: tuple[str, ...] = ()
         if not documents:  # a question about a corpus locality may mention others in passing
             unknown = tuple(sorted(place_finder().find(question) - names.covered_places))
+        notice_only = bool(strong) and not documents and not _LOCAL.search(question)
         return QuestionScope(
-            frozenset(documents), national, years, year_documents, unknown, tuple(said)
+            frozenset(documents),
+            national,
+            years,
+            year_documents,
+            unknown,
+            tuple(said),
+            notice_only,
         )
 
     def level(self, doc_id: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from assistant.search.scope import ScopeReader, locality_names
 from assistant.service import PolicyService
 
@@ -55,3 +57,40 @@ def test_answers_come_from_the_documents_the_question_names(
         d for d in corpus_service.snapshot().documents if d.startswith("sc-")
     }
     assert answer.citations[0].doc_id == "sc-auto-consumption-2023"
+
+
+def test_a_place_is_also_known_by_the_name_its_text_gives_it_in_brackets(
+    corpus_service: PolicyService,
+) -> None:
+    """A document read without a manifest entry has as region only the name its text leads
+    with; "Port Town (港口镇)" in its text lets a question use either name."""
+    documents = dict(corpus_service.snapshot().documents)
+    source = documents["sc-export-stabilization-2023"]
+    text = "Port Town Export Measures\nPort Town (港口镇) supports exporters.\n" + source.text
+    documents["port-town"] = replace(
+        source, meta=source.meta.model_copy(update={"region": "Port Town"}), text=text
+    )
+    reader = ScopeReader(documents)
+    assert reader.read("港口镇对出口企业有什么支持？").documents == {"port-town"}
+    assert reader.read("What does Port Town give exporters?").documents == {"port-town"}
+
+
+def test_a_question_naming_the_notice_alone_is_answered_from_the_notice_alone(
+    corpus_service: PolicyService,
+) -> None:
+    reader = ScopeReader(corpus_service.snapshot().documents)
+    assert reader.read("《通知》规定购买新能源汽车每辆补贴多少钱？").notice_only
+    assert reader.read("What does the Notice say about overseas warehouses?").notice_only
+    # how places carry it out, or a place beside it, opens the local documents again
+    assert not reader.read("各地是怎么落实《通知》的设备更新措施的？").notice_only
+    assert not reader.read("《通知》提出支持海外仓，样本市是怎么落实的？").notice_only
+    assert not reader.read("样本市2023年购买纯电动乘用车每辆补贴多少钱？").notice_only
+    # a local amount is no answer to what the Notice sets
+    answer = corpus_service.ask("《通知》规定购买新能源汽车每辆补贴多少钱？")
+    assert {c.doc_id for c in answer.citations} <= {NOTICE}
+    hits = corpus_service.search("What does the Notice say about overseas warehouses?", top_k=5)
+    assert hits and {h.chunk.doc_id for h in hits} == {NOTICE}
+    # a filter the caller chose stands
+    assert reader.read("《通知》说了什么？").narrowed({"level": "municipal"}) == {
+        "level": "municipal"
+    }
