@@ -270,13 +270,25 @@ def _fold(text: str) -> str:
     return re.sub(r"[\s\-‐–—]+", " ", text.lower()).strip()
 
 
+_SUFFIX = re.compile(r"(?<=\w\w\w)(?:ing|ies|es|ed|(?<!s)s|e)\b")
+
+
+def _stems(text: str) -> str:
+    """English words cut to a rough stem, space-joined and space-bounded, so that a phrase
+    is found in a text whatever the inflection of its words."""
+    words = re.findall(r"[a-z0-9]+", text)
+    stems = (_SUFFIX.sub(lambda m: "y" if m.group(0) == "ies" else "", w) for w in words)
+    return " " + " ".join(stems) + " "
+
+
 def holds_phrase(phrase: str, hit: SearchHit, glossary: Glossary | None = None) -> bool:
     """Whether the clause holds the phrase, or, for a phrase that is a glossary term, the
     term in the other language ("中欧班列" in an English clause on China-Europe trains)."""
     folded = _fold(phrase)
     text = _fold(hit.chunk.embed_text)
-    # "freight trains" is held by "freight train"
-    if folded in text or (folded.endswith("s") and folded[:-1] in text):
+    # "freight trains" is held by "freight train", "overseas warehouses" by "overseas
+    # warehousing"
+    if folded in text or (folded.isascii() and _stems(folded) in _stems(text)):
         return True
     glossary = glossary or policy_glossary()
     concepts = glossary.concepts_in(phrase)

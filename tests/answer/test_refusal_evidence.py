@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from assistant.answer.refusal import SupportJudge, content_terms, key_phrase
+from assistant.answer.refusal import SupportJudge, content_terms, holds_phrase, key_phrase
 from assistant.search.tuning import Tuning
 from assistant.service import PolicyService
 
@@ -111,3 +111,13 @@ def test_a_clause_in_the_other_language_is_judged_on_the_cross_language_threshol
     assert judged(chinese, lowered)
     english = "What safeguards does the Notice set for the business environment?"
     assert not judged(english, lowered)
+
+
+def test_a_key_phrase_is_held_whatever_the_inflection_of_its_words(
+    corpus_service: PolicyService,
+) -> None:
+    hits = corpus_service.search("cross-border e-commerce and overseas warehousing", top_k=10)
+    notice = next(h for h in hits if "overseas warehousing" in h.chunk.text)
+    assert holds_phrase("overseas warehouses", notice)
+    assert holds_phrase("Overseas Warehouse", notice)
+    assert not holds_phrase("overseas workers", notice)
