@@ -52,18 +52,18 @@ TUNED: dict[str, Tuning] = {
     USE_MODEL_ID: Tuning(
         keyword_weight=0.75,
         scope_weight=0.5,
-        support_threshold=0.36,
+        support_threshold=0.40,
         scope_threshold=0.40,
-        evidence_threshold=0.30,
+        evidence_threshold=0.32,
         cross_language_threshold=0.34,
     ),
     GEMMA_MODEL_ID: Tuning(
-        keyword_weight=0.0,
-        scope_weight=0.3,
+        keyword_weight=0.25,
+        scope_weight=0.15,
         support_threshold=0.46,
         scope_threshold=0.46,
         evidence_threshold=0.32,
-        cross_language_threshold=0.38,
+        cross_language_threshold=0.42,
     ),
 }
 FALLBACK = TUNED[USE_MODEL_ID]
