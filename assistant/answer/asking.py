@@ -108,6 +108,10 @@ class QuestionAnswerer:
         support = self.judge.judge(
             retrieved.query, hits, retrieved.scope, index.keyword, index.level
         )
+        if not retrieved.scoped and not support.answered and retrieved.scope.notice_only:
+            local = self._outside_the_notice(index, retrieved.query, asked)
+            refusal = self.refusal(asked, local, "not_in_notice")
+            return refusal.model_copy(update={"standalone_question": retrieved.standalone})
         if not retrieved.scoped and not support.answered:
             refusal = self.refusal(asked, hits, support.reason, missing=list(support.missing_terms))
             return refusal.model_copy(update={"standalone_question": retrieved.standalone})
@@ -235,6 +239,13 @@ class QuestionAnswerer:
             )
         return generated, None
 
+    def _outside_the_notice(self, index: IndexVersion, query: str, asked: Asked) -> list[SearchHit]:
+        """The local clauses closest to a question the Notice does not answer: where the
+        user may look instead."""
+        local = {**(asked.filters or {})}
+        local.setdefault("level", ["provincial", "municipal", "park", "unknown"])
+        return self.retriever.search(index, query, 3, local)
+
     def refusal(
         self,
         asked: Asked,
@@ -244,7 +255,7 @@ class QuestionAnswerer:
         missing: list[str] | None = None,
     ) -> Answer:
         suggestions: list[dict[str, str]] = []
-        if reason == "unsupported":
+        if reason in {"unsupported", "not_in_notice"}:
             for hit in hits:
                 if hit.chunk.doc_id not in {s["doc_id"] for s in suggestions}:
                     suggestions.append({"doc_id": hit.chunk.doc_id, "title": hit.doc_title})

@@ -94,3 +94,23 @@ def test_a_question_naming_the_notice_alone_is_answered_from_the_notice_alone(
     assert reader.read("《通知》说了什么？").narrowed({"level": "municipal"}) == {
         "level": "municipal"
     }
+
+
+def test_a_question_the_notice_does_not_answer_points_to_local_documents(
+    service: PolicyService,
+) -> None:
+    settings = service.settings.model_copy(
+        update={
+            "support_threshold": 1.0,
+            "scope_threshold": 1.0,
+            "evidence_threshold": 1.0,
+            "cross_language_threshold": 1.0,
+        }
+    )
+    strict = PolicyService(settings, service.embedder)
+    answer = strict.ask("《通知》规定的公共充电站补贴标准是多少？")
+    assert not answer.answered and answer.note == "not_in_notice"
+    assert answer.answer.startswith("《通知》中没有回答这个问题的条款")
+    assert answer.suggested_documents
+    levels = {strict.document(s["doc_id"]).meta.level for s in answer.suggested_documents}
+    assert "national" not in levels

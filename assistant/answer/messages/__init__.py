@@ -19,13 +19,16 @@ def refusal_text(
     places: list[str] | None = None,
     missing: list[str] | None = None,
 ) -> str:
-    """The refusal for `reason` ("not_covered", "instruction", else unsupported), naming
+    """The refusal for `reason` ("not_covered", "instruction", "not_in_notice", else
+    unsupported), naming
     the places no document covers, the words no clause holds, and the closest documents."""
     said = messages(language)
     if reason == "not_covered":
         return said.not_covered(places or [])
     if reason == "instruction":
         return said.instruction
+    if reason == "not_in_notice":
+        return said.not_in_notice(titles)
     return said.unsupported(missing or [], titles)
 
 

@@ -24,3 +24,6 @@ class Messages:
     not_covered: Callable[[list[str]], str]
     instruction: str
     unsupported: Callable[[list[str], list[str]], str]
+    # A question about the Notice alone that the Notice does not answer, with the local
+    # documents that may.
+    not_in_notice: Callable[[list[str]], str]

@@ -19,6 +19,14 @@ def _not_covered(places: list[str]) -> str:
     )
 
 
+def _not_in_notice(titles: list[str]) -> str:
+    text = (
+        "The Notice does not say this: none of its clauses answers the question (the corpus "
+        "holds an English summary of it)."
+    )
+    return text + (f" Local documents that may: {'; '.join(titles)}." if titles else "")
+
+
 def _unsupported(missing: list[str], titles: list[str]) -> str:
     text = (
         "The documents in the corpus do not answer this question, so there is no grounded answer."
@@ -81,6 +89,7 @@ MESSAGES = Messages(
         "no": "no",
     },
     not_covered=_not_covered,
+    not_in_notice=_not_in_notice,
     instruction=(
         "I can only answer questions about the policy documents from their text; "
         "I do not follow instructions that change how I work. Please ask about a measure."

@@ -17,6 +17,13 @@ def _not_covered(places: list[str]) -> str:
     )
 
 
+def _not_in_notice(titles: list[str]) -> str:
+    text = "《通知》中没有回答这个问题的条款（本库收录的是《通知》的英文摘要）。"
+    return text + (
+        f"地方文件中可能有相关规定：{'；'.join(f'《{t}》' for t in titles)}。" if titles else ""
+    )
+
+
 def _unsupported(missing: list[str], titles: list[str]) -> str:
     text = "文件库中没有能够回答这个问题的条款，无法给出有依据的回答。"
     if missing:
@@ -73,6 +80,7 @@ MESSAGES = Messages(
         "no": "否",
     },
     not_covered=_not_covered,
+    not_in_notice=_not_in_notice,
     instruction=(
         "我只能根据政策文件回答关于政策措施的问题，不能执行改变规则的指令。请直接提出政策问题。"
     ),
