@@ -23,7 +23,7 @@ from assistant.answer.generative import (
     ValidatedAnswer,
     describe_failure,
 )
-from assistant.answer.messages import refusal_text
+from assistant.answer.messages import messages, refusal_text
 from assistant.answer.refusal import Support, SupportJudge, is_instruction
 from assistant.config import Settings
 from assistant.search.embedding import Embedder
@@ -255,13 +255,16 @@ class QuestionAnswerer:
         missing: list[str] | None = None,
     ) -> Answer:
         suggestions: list[dict[str, str]] = []
+        titles: list[str] = []
         if reason in {"unsupported", "not_in_notice"}:
+            mark = messages(asked.language).illustrative_mark
             for hit in hits:
-                if hit.chunk.doc_id not in {s["doc_id"] for s in suggestions}:
+                if len(suggestions) < 3 and hit.chunk.doc_id not in {
+                    s["doc_id"] for s in suggestions
+                }:
                     suggestions.append({"doc_id": hit.chunk.doc_id, "title": hit.doc_title})
-            suggestions = suggestions[:3]
+                    titles.append(hit.doc_title + ("" if hit.official else mark))
         asked.timings["total_ms"] = elapsed_ms(asked.started)
-        titles = [s["title"] for s in suggestions]
         return Answer(
             question=asked.question,
             answered=False,

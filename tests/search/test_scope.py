@@ -114,3 +114,6 @@ def test_a_question_the_notice_does_not_answer_points_to_local_documents(
     assert answer.suggested_documents
     levels = {strict.document(s["doc_id"]).meta.level for s in answer.suggested_documents}
     assert "national" not in levels
+    # the local documents are written for the demo, and the refusal says so of each
+    for suggestion in answer.suggested_documents:
+        assert f"《{suggestion['title']}（虚构示例）》" in answer.answer

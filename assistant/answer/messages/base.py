@@ -15,6 +15,9 @@ class Messages:
     # After the quotes: which [n] come from a document not in force, which are illustrative.
     dated_note: Callable[[str], str]
     illustrative_note: Callable[[str], str]
+    # After the title of an illustrative document named outside a citation (a refusal's
+    # suggestions).
+    illustrative_mark: str
     # A wording check's verdict in words, by verdict.
     wording: dict[str, str]
     # The eligibility answer's headings and labels, and the name of each profile fact.

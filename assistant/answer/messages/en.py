@@ -42,6 +42,7 @@ MESSAGES = Messages(
     dated_note=lambda marks: (
         f"Note: {marks} come from a superseded or expired document, not a rule in force."
     ),
+    illustrative_mark=" (illustrative)",
     illustrative_note=lambda marks: (
         f"{marks} quote illustrative sample documents written for this demo, not official policy."
     ),

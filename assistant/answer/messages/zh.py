@@ -35,6 +35,7 @@ MESSAGES = Messages(
     status_label={"superseded": "（已被替代的文件）", "expired": "（已失效的文件）"},
     lead_in=_lead_in,
     dated_note=lambda marks: f"注意：{marks}出自已被替代或已失效的文件，不是现行规定。",
+    illustrative_mark="（虚构示例）",
     illustrative_note=lambda marks: f"{marks}引自为演示编写的虚构示例文件，并非正式政策。",
     wording={
         "exact": "是。文件中有与此完全一致的原文。",
