@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
 from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.follow_up import FollowUpResolver
@@ -30,7 +30,7 @@ from assistant.search.embedding import Embedder
 from assistant.search.retrieval import HybridRetriever
 from assistant.search.scope import QuestionScope
 from assistant.search.store import IndexVersion
-from assistant.types import Answer, Document, Language, Mode, SearchHit, Turn
+from assistant.types import Answer, Document, Language, Level, Mode, SearchHit, Turn
 
 log = logging.getLogger(__name__)
 
@@ -243,7 +243,7 @@ class QuestionAnswerer:
         """The local clauses closest to a question the Notice does not answer: where the
         user may look instead."""
         local = {**(asked.filters or {})}
-        local.setdefault("level", ["provincial", "municipal", "park", "unknown"])
+        local.setdefault("level", [level for level in get_args(Level) if level != "national"])
         return self.retriever.search(index, query, 3, local)
 
     def refusal(

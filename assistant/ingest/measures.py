@@ -105,10 +105,12 @@ class DocumentMeasures:
             while node is not None and node not in self.nodes:
                 self.nodes.append(node)
                 node = parent_id(node)
+        # What each clause grants, read once: every rule below asks it again.
+        self.measure = {c.clause_id: measure_of(c) for c in self.chunks}
         self.granting = {
             c.clause_id
             for c in self.chunks
-            if measure_of(c) is not None
+            if self.measure[c.clause_id] is not None
             and not (_BUDGET.search(c.text) and not _FOR_WHOM.search(c.text))
             and not self._only_states_eligibility(c)
         }
@@ -118,7 +120,7 @@ class DocumentMeasures:
         measures: list[Measure] = []
         scope = self._document_conditions()
         for chunk in self.chunks:
-            measure = measure_of(chunk)
+            measure = self.measure[chunk.clause_id]
             if measure is None or chunk.clause_id not in self.granting:
                 continue
             chain = self._chain(chunk)
@@ -230,7 +232,7 @@ class DocumentMeasures:
                 if self._states_terms(part) and earlier:
                     # "…的，可以申请贴息" before "贴息按…50%": the conditions come first.
                     found += self._read(part, "require")
-                elif earlier and _grants_without_terms(part):
+                elif earlier and self._grants_without_terms(part):
                     # "储备量不低于30天用量的，…给予贴息。" then "贴息比例为…50%": who
                     # qualifies is what comes before the grant.
                     found += self._read(part, "grant")
@@ -281,19 +283,22 @@ class DocumentMeasures:
         label = f"{named.group(1)} {named.group(2)}".lower()
         return label not in measure.heading_path.lower()
 
-    @staticmethod
-    def _only_states_eligibility(chunk: Chunk) -> bool:
+    def _only_states_eligibility(self, chunk: Chunk) -> bool:
         """ "第二条 支持条件。申请…补助的企业应同时满足…": who qualifies, not a grant."""
-        measure = measure_of(chunk)
+        measure = self.measure[chunk.clause_id]
         return (
             _SCOPE_HEAD.search(chunk.text[:60]) is not None
             and measure is not None
             and not any(a.kind in {"rate", "cap"} for a in measure.amounts)
         )
 
+    def _grants_without_terms(self, chunk: Chunk) -> bool:
+        """A clause that grants ("…的，给予贴息") but states no amount, rate or cap."""
+        return self.measure[chunk.clause_id] is None and GRANT.search(chunk.text) is not None
+
     def _states_terms(self, chunk: Chunk) -> bool:
         """A granting clause with no rate or cap of its own: its terms follow in the next."""
-        measure = measure_of(chunk)
+        measure = self.measure[chunk.clause_id]
         return (
             chunk.clause_id in self.granting
             and measure is not None
@@ -516,11 +521,6 @@ def _says_who(condition: Condition) -> bool:
 
 
 _MEMBERSHIPS = frozenset({"whitelist"})
-
-
-def _grants_without_terms(chunk: Chunk) -> bool:
-    """A clause that grants ("…的，给予贴息") but states no amount, rate or cap of its own."""
-    return measure_of(chunk) is None and GRANT.search(chunk.text) is not None
 
 
 def _whole(chunk: Chunk) -> Condition:

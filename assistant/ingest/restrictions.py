@@ -479,7 +479,7 @@ def _read_beneficiaries(reader: _Reader, named: str | None) -> None:
     other_roles = [c for c, _ in vocabulary_matches(ROLES, named or text) if c != "manufacturer"]
     # Named by what they do with the products ("白名单企业储备芯片、锂…等关键原材料",
     # "购买新能源乘用车"), not by what they make.
-    acting = any(True for _ in vocabulary_matches(ACTIONS, named or text))
+    acting = bool(vocabulary_matches(ACTIONS, named or text))
     if codes and not acting and (said or (industries_in(text) and not other_roles)):
         reader.add("industry", "in", codes, (0, len(text)))
     if OTHER_GROUP.match(named or text) or OTHER_GROUP.match(text):
