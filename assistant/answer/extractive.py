@@ -55,7 +55,7 @@ class ExtractiveAnswerer:
         scored: list[tuple[float, int]] = []
         for index, (s, e) in enumerate(sentences):
             text = document.text[s:e]
-            if is_title_like(text) and len(sentences) > 1:
+            if (is_title_like(text) and len(sentences) > 1) or not _says_something(text):
                 continue
             overlap = len(question_tokens & set(tokenize(text))) / max(len(question_tokens), 1)
             cue = 0.25 if _CONDITION_CUES.search(text) else 0.0
@@ -65,7 +65,9 @@ class ExtractiveAnswerer:
             # Nothing in common (often a question in the other language): the clause's own
             # opening states what it is about.
             chosen = [
-                i for i, (s, e) in enumerate(sentences) if not is_title_like(document.text[s:e])
+                i
+                for i, (s, e) in enumerate(sentences)
+                if not is_title_like(document.text[s:e]) and _says_something(document.text[s:e])
             ][:2] or [0]
         else:
             best = sorted(scored, key=lambda item: (-item[0], item[1]))[: self.max_sentences]
@@ -93,6 +95,15 @@ class ExtractiveAnswerer:
         return "\n".join(
             [lead_in(language, citations), *lines, *notes(language, citations)]
         ), citations
+
+
+# A "sentence" with no word in it is a list marker the sentence splitter cut off ("6." before
+# "Industrial internet platforms"): quoted alone it says nothing.
+_WORD = re.compile(r"[A-Za-z\u4e00-\u9fff]")
+
+
+def _says_something(text: str) -> bool:
+    return _WORD.search(text) is not None
 
 
 def _merge(spans: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:

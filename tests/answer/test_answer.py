@@ -9,10 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from langchain_core.language_models import FakeListChatModel
 
+from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.generative import ChatModelGenerator, validate
 from assistant.errors import BadInputError, QuestionTooLongError
 from assistant.service import PolicyService
-from assistant.types import Answer
+from assistant.text import sentence_spans
+from assistant.types import Answer, SearchHit
 from evals.dataset import load_questions
 
 QUESTIONS = [q.question for q in load_questions()]
@@ -211,3 +213,22 @@ def test_validation_renumbers_sources_in_order_of_use(corpus_service: PolicyServ
         hits[2].chunk.clause_id,
         hits[0].chunk.clause_id,
     ]
+
+
+def test_a_list_number_cut_off_as_a_sentence_is_never_quoted_alone(
+    corpus_service: PolicyService,
+) -> None:
+    """ "6. Industrial internet platforms" splits into "6." and a title; quoting "6." alone
+    would cite a clause for nothing."""
+    index = corpus_service.snapshot()
+    chunk = index.chunk("demo-zone-digital-transformation-2023:2.6")
+    document = index.document(chunk.doc_id)
+    assert any(
+        not re.search(r"[A-Za-z]", document.text[s:e])
+        for s, e in sentence_spans(document.text, chunk.start, chunk.end)
+    )
+    hit = SearchHit(chunk, 1.0, 0.5, 0.0, document.meta.display_title, False, "in_force")
+    for question in ("小巨人企业租用厂房有什么优惠？", "What do platform operators receive?"):
+        spans = ExtractiveAnswerer().select(question, hit, document)
+        assert spans
+        assert all(re.search(r"[A-Za-z\u4e00-\u9fff]", document.text[s:e]) for s, e in spans)
