@@ -15,6 +15,7 @@ from assistant.answer.enterprise import EnterpriseAdvisor
 from assistant.answer.generative import ChatModelGenerator, DeliveredSentence, Generator
 from assistant.answer.refusal import SupportJudge
 from assistant.answer.wording import WordingVerifier, verify_in_index
+from assistant.answer.wording_question import WordingQuestions
 from assistant.config import Settings
 from assistant.errors import BadInputError
 from assistant.ingest.pipeline import IndexBuilder, ProgressCallback
@@ -57,6 +58,7 @@ class PolicyService:
         # One wording check at a time per process: a client sending long passages can then
         # take one core at most, never every core from the people asking questions.
         self._wording_slot = threading.Lock()
+        self.wording_questions = WordingQuestions(self.wording, self.retriever, self._wording_slot)
         self._index: IndexVersion | None = None
         self._lock = threading.Lock()
         self.limits = InputLimits(settings.max_question_chars, settings.top_k, settings.max_top_k)
@@ -121,7 +123,8 @@ class PolicyService:
         history: Sequence[Turn] = (),
     ) -> Answer:
         """Answer from the corpus only, with verbatim citations, or refuse. An enterprise
-        asking what applies to it is answered by the eligibility matcher."""
+        asking what applies to it is answered by the eligibility matcher, and "does the text
+        really say “…”?" by the wording check."""
         started = time.perf_counter()
         question = self.limits.question(question)
         language = language or detect_language(question)
@@ -131,6 +134,9 @@ class PolicyService:
         )
         if enterprise is not None:
             return enterprise
+        passage = self.wording_questions.answer(index, question, language, started)
+        if passage is not None:
+            return passage
         asked = Asked(
             question=question,
             language=language,
@@ -173,7 +179,10 @@ class PolicyService:
         """Exact, normalized, near (with a diff) or absent, with the matching clauses."""
         text = self.limits.question(text)
         with self._wording_slot:
-            return verify_in_index(self.wording, self.retriever, self.snapshot(), text, doc_id)
+            index = self.snapshot()
+            return verify_in_index(
+                self.wording, self.retriever, index, text, [doc_id] if doc_id else None
+            )
 
     # -- sources -----------------------------------------------------------------------
 

@@ -188,26 +188,6 @@ class Citation(BaseModel):
     score: float
 
 
-class Answer(BaseModel):
-    """The typed result of a question: the answer text with [n] markers and its citations."""
-
-    question: str
-    answered: bool
-    answer: str
-    citations: list[Citation]
-    mode: Mode
-    language: Language
-    # Why the requested mode was not used (e.g. the LLM failed and the extractive answer
-    # stands in), or why the question was refused.
-    note: str | None = None
-    standalone_question: str | None = None
-    suggested_documents: list[dict[str, str]] = Field(default_factory=list)
-    timings_ms: dict[str, float] = Field(default_factory=dict)
-    # Set when the question described an enterprise and asked what applies to it: the
-    # matcher's result, which the answer text summarizes.
-    eligibility: EligibilityResult | None = None
-
-
 class WordingDiff(BaseModel):
     """One step of the diff from the claim to the source: equal, replace, insert or delete."""
 
@@ -231,6 +211,29 @@ class WordingVerdict(BaseModel):
     text: str
     matches: list[WordingMatch]
     explanation: str = ""
+
+
+class Answer(BaseModel):
+    """The typed result of a question: the answer text with [n] markers and its citations."""
+
+    question: str
+    answered: bool
+    answer: str
+    citations: list[Citation]
+    mode: Mode
+    language: Language
+    # Why the requested mode was not used (e.g. the LLM failed and the extractive answer
+    # stands in), or why the question was refused.
+    note: str | None = None
+    standalone_question: str | None = None
+    suggested_documents: list[dict[str, str]] = Field(default_factory=list)
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+    # Set when the question described an enterprise and asked what applies to it: the
+    # matcher's result, which the answer text summarizes.
+    eligibility: EligibilityResult | None = None
+    # Set when the question asked whether the text says a quoted passage: the wording
+    # check's verdict, which the answer text gives in words.
+    wording: WordingVerdict | None = None
 
 
 ConditionField = Literal[

@@ -36,6 +36,7 @@ METRICS = (
     "cross_language_recall@5",
     "notice_first",
     "wording_accuracy",
+    "chat_wording_accuracy",
     "latency_p50_ms",
     "latency_p95_ms",
 )
@@ -50,6 +51,7 @@ TABLE_ROWS = (
     ("Notice clause first (questions about the Notice)", "notice_first"),
     ("verbatim quotes", "verbatim_rate"),
     ("key-phrase coverage", "key_phrase_coverage"),
+    ("wording verdict, passage read from the chat question", "chat_wording_accuracy"),
     ("generative: answered (answerable questions)", "answered_rate"),
     ("generative: faithful sentences", "faithfulness"),
     ("generative: sentences whose numbers are in their sources", "numbers_supported"),
@@ -105,6 +107,9 @@ def score_question(
         row["eligibility_precision"], row["eligibility_recall"] = precision, recall
     if result.verdict is not None:
         row["wording_correct"] = float(result.verdict == question.extra.get("expected_verdict"))
+    if result.chat_verdict is not None:
+        expected_verdict = question.extra.get("expected_verdict")
+        row["chat_wording_correct"] = float(result.chat_verdict == expected_verdict)
     row["verbatim_rate"] = m.verbatim_rate(result.quotes, texts)
     row["latency_ms"] = result.latency_ms
     if result.requested_mode == "generative":
@@ -148,6 +153,7 @@ def aggregate(rows: Sequence[dict[str, Any]]) -> dict[str, float | None]:
         "eligibility_precision": mean("eligibility_precision"),
         "eligibility_recall": mean("eligibility_recall"),
         "wording_accuracy": mean("wording_correct"),
+        "chat_wording_accuracy": mean("chat_wording_correct"),
         "latency_p50_ms": round(m.percentile(latencies, 50), 1),
         "latency_p95_ms": round(m.percentile(latencies, 95), 1),
         **_generative_aggregate(rows),

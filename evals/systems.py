@@ -30,7 +30,8 @@ class SystemResult:
     latency_ms: float = 0.0
     lengths: list[int] = field(default_factory=list)  # characters of each ranked unit
     eligible: list[str] | None = None  # clause ids of measures returned as met
-    verdict: str | None = None  # wording verdict
+    verdict: str | None = None  # wording verdict, the passage given (/v1/wording)
+    chat_verdict: str | None = None  # the verdict the chat gave, the passage read from the question
     # for the generative mode's metrics (evals/generative.py): the mode asked for and the
     # one that answered, the delivered citations, and the service's timings
     requested_mode: str | None = None
@@ -82,6 +83,7 @@ class PolicyQASystem:
                 item.extra["wording_text"], item.extra.get("doc_id")
             )
             result.verdict = verdict.verdict
+            result.chat_verdict = answer.wording.verdict if answer.wording else "not read"
             result.quotes += [
                 (m.citation.doc_id, m.citation.quote, m.citation.start, m.citation.end)
                 for m in verdict.matches
@@ -107,8 +109,7 @@ class SharedIndexService(PolicyService):
         super().__init__(settings, embedder, generator)
         self._shared = index
 
-    @property
-    def index(self) -> IndexVersion:
+    def snapshot(self) -> IndexVersion:
         return self._shared
 
 

@@ -313,18 +313,38 @@ class WordingVerifier:
             ratio, start, end = _best_window(folded_claim, folded.text[lo:hi])
             if ratio < self.near_ratio or end <= start:
                 continue
-            s, e = folded.span(lo + start, lo + end)
+            s, e = _trimmed(document.text, *folded.span(lo + start, lo + end), claim)
             key = (document.doc_id, s, e)
             best[key] = max(ratio, best.get(key, 0.0))
         ranked = sorted(best.items(), key=lambda item: -item[1])
         out: list[WordingMatch] = []
+        taken: list[tuple[str, int, int]] = []
         for (doc_id, s, e), ratio in ranked:
+            # windows a few characters apart around one passage are one match, the best
+            if any(d == doc_id and s < te and ts < e for d, ts, te in taken):
+                continue
+            taken.append((doc_id, s, e))
             found = _match(clauses_of(doc_id), by_id[doc_id], s, e, len(out) + 1, ratio, claim)
             if found is not None:
                 out.append(found)
             if len(out) == 3:
                 break
         return out
+
+
+def _trimmed(text: str, start: int, end: int, claim: str) -> tuple[int, int]:
+    """The window without the spaces and punctuation at its ends that the claim does not
+    have there: a quote that opens with the previous sentence's full stop reads badly."""
+    claim = claim.strip()
+    while start < end and _loose(text[start]) and not (claim and claim[0] == text[start]):
+        start += 1
+    while end > start and _loose(text[end - 1]) and not (claim and claim[-1] == text[end - 1]):
+        end -= 1
+    return start, end
+
+
+def _loose(ch: str) -> bool:
+    return ch.isspace() or unicodedata.category(ch).startswith("P")
 
 
 def explain(verdict: WordingVerdict, language: str) -> str:
@@ -339,12 +359,12 @@ def verify_in_index(
     retriever: HybridRetriever,
     index: IndexVersion,
     text: str,
-    doc_id: str | None,
+    doc_ids: Sequence[str] | None,
 ) -> WordingVerdict:
-    """`text` checked against one document of `index` (or all), near matches sought among
-    the clauses retrieved for it, with the verdict explained in the text's language."""
-    documents = [index.document(doc_id)] if doc_id else list(index.documents.values())
-    filters = {"doc_id": doc_id} if doc_id else None
+    """`text` checked against these documents of `index` (or all), near matches sought
+    among the clauses retrieved for it, with the verdict explained in the text's language."""
+    documents = [index.document(d) for d in doc_ids] if doc_ids else list(index.documents.values())
+    filters = {"doc_id": list(doc_ids)} if doc_ids else None
     retrieved = retriever.search(index, text, MAX_NEAR_CLAUSES, filters)
 
     def clauses_of(wanted: str) -> list[SearchHit]:

@@ -51,6 +51,10 @@ MESSAGES = Messages(
         "normalized": "Yes, apart from spacing, punctuation width or letter case.",
         "near": "No. A similar passage exists but its wording differs; see the diff.",
         "absent": "No. Neither this passage nor a close one appears in the documents.",
+        "source": "The source reads:",
+        "changes": "Differences: ",
+        "change": '"{claim}" (asked) → "{source}" (source)',
+        "searched": "Documents checked: ",
     },
     eligibility={
         "met": "Measures you meet",

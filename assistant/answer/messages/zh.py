@@ -42,6 +42,10 @@ MESSAGES = Messages(
         "normalized": "是（仅空格、全半角标点或大小写不同）。文件中有内容一致的原文。",
         "near": "否。文件中有相近的表述，但文字不同，差异见对比。",
         "absent": "否。文件库中没有找到这段表述或相近的表述。",
+        "source": "原文：",
+        "changes": "差异：",
+        "change": "“{claim}”（所问）→“{source}”（原文）",
+        "searched": "查找范围：",
     },
     eligibility={
         "met": "符合条件的措施",
