@@ -22,6 +22,7 @@ from assistant.answer.generative import (
     SentenceSink,
     ValidatedAnswer,
     describe_failure,
+    with_other_quotes,
 )
 from assistant.answer.messages import messages, refusal_text
 from assistant.answer.refusal import Support, SupportJudge, is_instruction
@@ -165,6 +166,7 @@ class QuestionAnswerer:
         if asked.mode == "generative":
             generated, note = self._generate(query, language, cited, documents, asked)
             if generated is not None:
+                generated = with_other_quotes(generated, language, citations)
                 text, citations, used_mode = generated.text, generated.citations, "generative"
         asked.timings["compose_ms"] = elapsed_ms(started)
         asked.timings["total_ms"] = elapsed_ms(asked.started)

@@ -12,20 +12,21 @@ the extractive answer.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from assistant.answer.extractive import make_citation, notes
-from assistant.answer.numbers import unsupported
+from assistant.answer.numbers import extract, unsupported
 from assistant.answer.streaming import SentenceSplitter
 from assistant.config import Settings
 from assistant.errors import BackendUnavailableError
 from assistant.search.embedding import Embedder
 from assistant.search.keyword import tokenize
+from assistant.text import detect_language
 from assistant.types import Citation, Document, Language, SearchHit
 
 NOT_IN_SOURCES = "NOT_IN_SOURCES"
@@ -124,14 +125,16 @@ def build_messages(
 # sentence must then fail validation rather than pass as a policy fact.
 INSTRUCTION_EN = (
     "Answer the question in English using only the sources above. The first sentence must "
-    "answer it directly (the amount, condition or deadline). Write full sentences and put "
-    "the source number in square brackets after each one. Copy numbers with their units as "
-    'the source writes them. Format example (about a different topic): "The museum opens at '
-    'nine in the morning [2]. Entry is free for children [1]."\nAnswer:'
+    "answer it directly (the amount, condition or deadline). Use the sources' own words "
+    "where you can, and do not repeat the question. Each sentence states one fact and ends "
+    "with the source number in square brackets. Copy numbers with their units as the source "
+    'writes them. Format example (about a different topic): "The museum opens at nine in '
+    'the morning [2]. Entry is free for children [1]."\nAnswer:'
 )
 INSTRUCTION_ZH = (
     "请只根据上面的来源用中文回答问题。第一句话直接回答问题（金额、条件或期限）。"
-    "用完整的句子回答，每句话后面用方括号写出来源编号。数字和单位照来源原样写。"
+    "尽量使用来源原文的词句，不要复述问题。每句话只说一件事，句末用方括号写出来源编号。"
+    "数字和单位照来源原样写。"
     "格式示例（与本题无关）：“博物馆上午九点开门[2]。儿童免费入场[1]。”\n回答："
 )
 
@@ -165,11 +168,16 @@ GroundingCheck = Callable[[str, str], bool]
 SentenceSink = Callable[[DeliveredSentence], bool]
 
 
+# The share of a sentence's words its sources must hold. At one half, a sentence could pair
+# the source's subject with as many words of its own ("新旧两版对纯电动乘用车的补贴要求完全不同").
+GROUNDED_SHARE = 0.6
+
+
 def lexical_grounding(claim: str, support: str) -> bool:
     words = set(tokenize(claim))
     if not words:
         return False
-    return len(words & set(tokenize(support))) / len(words) >= 0.5
+    return len(words & set(tokenize(support))) / len(words) >= GROUNDED_SHARE
 
 
 def direct(sentence: str) -> str:
@@ -178,6 +186,51 @@ def direct(sentence: str) -> str:
     if trimmed == sentence or not _HAS_WORDS.search(_MARKER.sub("", trimmed)):
         return sentence
     return trimmed[:1].upper() + trimmed[1:]
+
+
+UNSUPPORTED_CONTENT = "content not supported by its sources"
+# Words that compare two things. A comparison a source does not itself make ("2023年版比2022年
+# 多了空调") is the model's own inference, which no quote can confirm: small models get
+# them wrong, and the extractive answer shows both clauses side by side instead.
+_COMPARISON = re.compile(
+    r"相比|相较|(?<![对类])比(?![例重率照])[^，。,]{1,12}?(?:多|少|高|低|增|减|涨|降)|多了|少了|涨了|降了|增加了|减少了|"
+    r"提高了|降低了|不同|相同|一样|区别|差别|差异|变化|新旧|新版|旧版|"
+    r"\b(?:compared|differs?|difference|different|unlike|whereas|changed|increased|decreased|"
+    r"rose|fell|higher than|lower than|same as)\b",
+    re.IGNORECASE,
+)
+# A bare yes or no opening a sentence: a judgement on the asker's case, which no quote
+# states ("Yes, we are entitled to a dedicated service commissioner").
+_VERDICT = re.compile(
+    r"^\s*(?:(?:yes|no)\b|(?:是的|是|不是|对|不对|可以|不可以|能|不能|不行|符合|不符合)(?=[，,。!！\s]|$))",
+    re.IGNORECASE,
+)
+# Where a source is cut into pieces for `_in_source_words`: Chinese commas and stops, and
+# English ones (a comma inside 500,000 is not one).
+_PIECE_END = re.compile(r"[，。；：;！？]|,\s|\.(?:\s|$)")
+# A list number left at the end of a lead-in ("…通过以下措施落实：1.").
+_TRAILING_ENUMERATOR = re.compile(r"\s*(?:\d{1,2}|[一二三四五六七八九十]{1,2})[.、．]?\s*$")
+
+
+def _judgement(claim: str) -> str | None:
+    """Why a sentence states nothing a source could support, or None."""
+    body = _TRAILING_ENUMERATOR.sub("", claim.rstrip())
+    if body.rstrip().endswith((":", "：")):  # "具体来说：" opens a list, it states nothing
+        return "a lead-in, not a statement"
+    if _VERDICT.match(claim):
+        return "a yes or no no source states"
+    return None
+
+
+def _pieces(text: str) -> list[str]:
+    out, start = [], 0
+    for match in _PIECE_END.finditer(text):
+        piece = text[start : match.start()].strip(" -")
+        if _HAS_WORDS.search(piece):
+            out.append(piece)
+        start = match.end()
+    rest = text[start:].strip(" -")
+    return [*out, rest] if _HAS_WORDS.search(rest) else out
 
 
 class SentenceValidator:
@@ -195,15 +248,18 @@ class SentenceValidator:
         """The sentence as it may be delivered, the sources it cites, and why it fails
         (None when it passes). A sentence its own citation does not support, but one other
         source does, is delivered citing that source: small models often cite the
-        neighbour of the clause they copy from."""
+        neighbour of the clause they copy from. One whose numbers its sources state, in
+        words they do not use, is delivered in the sources' own words around those
+        numbers (`_in_source_words`)."""
         cited = list(
             dict.fromkeys(
                 int(m) for m in _MARKER.findall(sentence) if 1 <= int(m) <= len(self.hits)
             )
         )
         claim = _MARKER.sub("", sentence)
-        if claim.rstrip().endswith((":", "：")):  # "具体来说：" opens a list, it states nothing
-            return sentence, cited, "a lead-in, not a statement"
+        judged = _judgement(claim)
+        if judged is not None:
+            return sentence, cited, judged
         reason = self._fails(claim, cited) if cited else "no valid citation"
         if reason is None:
             return sentence, cited, None
@@ -211,7 +267,41 @@ class SentenceValidator:
             if n not in cited and self._fails(claim, [n]) is None:
                 body = claim.rstrip()
                 return f"{body}{'' if _CJK_END.search(body) else ' '}[{n}]", [n], None
+        if reason in (UNSUPPORTED_CONTENT, "no valid citation"):
+            worded = self._in_source_words(claim, cited or range(1, len(self.hits) + 1))
+            if worded is not None:
+                return worded
         return sentence, cited, reason
+
+    def _in_source_words(
+        self, claim: str, cited: Iterable[int]
+    ) -> tuple[str, list[int], None] | None:
+        """For a sentence whose every number a source in its language states: the piece of
+        that source (between commas and stops) stating each number, verbatim and cited.
+        "每家企业一年最多贴200万元" becomes "单个企业年度贴息额最高不超过200万元[1]"."""
+        quantities = extract(claim)
+        if not quantities:
+            return None
+        language = detect_language(claim)
+        pieces: list[tuple[str, int]] = []
+        for quantity in quantities:
+            found = next(
+                (
+                    (piece, n)
+                    for n in cited
+                    if detect_language(self.hits[n - 1].chunk.text) == language
+                    for piece in _pieces(self.hits[n - 1].chunk.text)
+                    if any(quantity.matches(q) for q in extract(piece))
+                ),
+                None,
+            )
+            if found is None:
+                return None
+            if found not in pieces:
+                pieces.append(found)
+        glue = "；" if language == "zh" else "; "
+        text = glue.join(f"{piece}{'' if language == 'zh' else ' '}[{n}]" for piece, n in pieces)
+        return text + ("。" if language == "zh" else "."), [n for _, n in pieces], None
 
     def _fails(self, claim: str, cited: Sequence[int]) -> str | None:
         clauses = "\n".join(self.hits[n - 1].chunk.text for n in cited)
@@ -221,8 +311,12 @@ class SentenceValidator:
         wrong = unsupported(claim, f"{clauses}\n{labels}")
         if wrong:
             return "numbers not in its sources: " + ", ".join(q.text for q in wrong)
-        if not self.grounded(claim, clauses):
-            return "content not supported by its sources"
+        # the title and section are part of what the model was shown and the reader sees
+        if not self.grounded(claim, f"{labels}\n{clauses}"):
+            return UNSUPPORTED_CONTENT
+        for marker in _COMPARISON.findall(claim):
+            if marker.lower() not in clauses.lower():
+                return f"a comparison its sources do not state ({marker})"
         return None
 
 
@@ -260,10 +354,42 @@ class AnswerAssembler:
         return DeliveredSentence(separator + text, list(self.citations))
 
     def text(self) -> str:
-        body = ("" if self.language == "zh" else " ").join(self.sentences)
-        heading = "原文：" if self.language == "zh" else "Quoted from the sources:"
-        quotes = [f"- {' '.join(c.quote.split())} [{c.n}]" for c in self.citations]
-        return "\n".join([body, heading, *quotes, *notes(self.language, self.citations)])
+        return answer_text(self.language, self.sentences, self.citations)
+
+
+def answer_text(
+    language: Language,
+    sentences: Sequence[str],
+    citations: Sequence[Citation],
+    others: Sequence[Citation] = (),
+) -> str:
+    """The sentences, the quotes they cite, then any other relevant quotes, then notes."""
+    body = ("" if language == "zh" else " ").join(sentences)
+    lines = [body, "原文：" if language == "zh" else "Quoted from the sources:"]
+    lines += [f"- {' '.join(c.quote.split())} [{c.n}]" for c in citations]
+    if others:
+        lines.append("其他相关条款：" if language == "zh" else "Other relevant clauses:")
+        lines += [f"- {' '.join(c.quote.split())} [{c.n}]" for c in others]
+    return "\n".join([*lines, *notes(language, [*citations, *others])])
+
+
+def with_other_quotes(
+    answer: ValidatedAnswer, language: Language, quoted: Sequence[Citation]
+) -> ValidatedAnswer:
+    """The answer followed by the quotes the extractive answer gives that no sentence cites:
+    a reader gets the direct answer and all the evidence the extractive mode would show."""
+    cited = {c.clause_id for c in answer.citations}
+    others = [
+        c.model_copy(update={"n": len(answer.citations) + i})
+        for i, c in enumerate((c for c in quoted if c.clause_id not in cited), start=1)
+    ]
+    if not others:
+        return answer
+    return replace(
+        answer,
+        text=answer_text(language, answer.sentences, answer.citations, others),
+        citations=[*answer.citations, *others],
+    )
 
 
 class _StreamReader:
@@ -384,8 +510,12 @@ class GenerativeAnswerer:
         self.min_similarity = min_similarity
 
     def grounded(self, claim: str, support: str) -> bool:
-        if lexical_grounding(claim, support):
-            return True
+        """In the sources' language a sentence must share most of its words with them: a
+        sentence close in meaning but not in words is where a small model's wrong
+        comparison or swapped subject hides. Across languages, where words cannot match,
+        closeness in meaning is all there is to check."""
+        if detect_language(claim) == detect_language(support):
+            return lexical_grounding(claim, support)
         vectors = self.embedder.embed([claim, support])
         return float(vectors[0] @ vectors[1]) >= self.min_similarity
 

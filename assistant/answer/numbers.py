@@ -7,6 +7,8 @@ Usage:
     []
     >>> [q.text for q in unsupported("The cap is 300,000 yuan.", "最高补贴300万元。")]
     ['300,000 yuan']
+    >>> [q.text for q in unsupported("It covers 10% [1].", "serves at least 10 enterprises")]
+    ['10%']
 """
 
 from __future__ import annotations
@@ -139,7 +141,11 @@ class Quantity:
         if self.kind == "number":
             # A bare number matches a source number written with or without its unit.
             return _close(self.value, other.value) or _close(self.raw, other.raw)
-        if self.kind == other.kind or other.kind == "number":
+        if self.kind == other.kind:
+            return _close(self.value, other.value)
+        # A sum or an area may stand in a source without its unit (a table under a
+        # "RMB" heading); a share never does: "10%" is not "at least 10 other enterprises".
+        if other.kind == "number" and self.kind not in ("percent", "points"):
             return _close(self.value, other.value)
         return False
 

@@ -38,6 +38,12 @@ def test_a_number_stated_in_its_sources_passes(claim: str, source: str) -> None:
         ("The cap is RMB 2 million.", "最高补贴20万元。", "RMB 2 million"),
         ("The award is 1亿元.", "奖励1000万元。", "1亿元"),
         ("It rises by 3%.", "比重提高3个百分点。", "3%"),
+        # a share is never a bare count: what the 1.5B model cited for Sample City's 10%
+        (
+            "Sample City subsidizes 10% of the warehouse cost [1].",
+            "A warehouse that serves at least 10 other exporting enterprises receives an award.",
+            "10%",
+        ),
         ("It rises by 3 percentage points.", "增长3%。", "3 percentage points"),
         ("面积不高于2000平方米。", "使用面积不低于2000平方米。", "2000平方米"),
         ("The area must be at most 2,000 square metres.", "面积不低于2000平方米", "2,000"),
