@@ -173,11 +173,26 @@ SentenceSink = Callable[[DeliveredSentence], bool]
 GROUNDED_SHARE = 0.6
 
 
+# For Chinese, the share of the sentence's character pairs its sources must hold as well:
+# word segmentation finds "企业" and "200万元" in "每家企业一年最多贴200万元", pairs show the
+# rest ("每家", "一年", "多贴") is the asker's wording, not the source's.
+GROUNDED_PAIRS = 0.5
+
+
 def lexical_grounding(claim: str, support: str) -> bool:
     words = set(tokenize(claim))
     if not words:
         return False
-    return len(words & set(tokenize(support))) / len(words) >= GROUNDED_SHARE
+    if len(words & set(tokenize(support))) / len(words) < GROUNDED_SHARE:
+        return False
+    pairs = _char_pairs(claim)
+    return not pairs or len(pairs & _char_pairs(support)) / len(pairs) >= GROUNDED_PAIRS
+
+
+def _char_pairs(text: str) -> set[str]:
+    """Adjacent Chinese characters within each run of them."""
+    runs = re.findall(r"[\u3400-\u9fff]+", text)
+    return {run[i : i + 2] for run in runs for i in range(len(run) - 1)}
 
 
 def direct(sentence: str) -> str:
@@ -194,9 +209,10 @@ UNSUPPORTED_CONTENT = "content not supported by its sources"
 # them wrong, and the extractive answer shows both clauses side by side instead.
 _COMPARISON = re.compile(
     r"相比|相较|(?<![对类])比(?![例重率照])[^，。,]{1,12}?(?:多|少|高|低|增|减|涨|降)|多了|少了|涨了|降了|增加了|减少了|"
-    r"提高了|降低了|不同|相同|一样|区别|差别|差异|变化|新旧|新版|旧版|"
+    r"提高了|降低了|缩短|延长|放宽|收紧|提前了|推迟|翻倍|不同|相同|一样|区别|差别|差异|变化|"
+    r"新旧|新版|旧版|"
     r"\b(?:compared|differs?|difference|different|unlike|whereas|changed|increased|decreased|"
-    r"rose|fell|higher than|lower than|same as)\b",
+    r"rose|fell|higher than|lower than|same as|shortened|lengthened|extended|raised|lowered)\b",
     re.IGNORECASE,
 )
 # A bare yes or no opening a sentence: a judgement on the asker's case, which no quote
@@ -280,7 +296,8 @@ class SentenceValidator:
         that source (between commas and stops) stating each number, verbatim and cited.
         "每家企业一年最多贴200万元" becomes "单个企业年度贴息额最高不超过200万元[1]"."""
         quantities = extract(claim)
-        if not quantities:
+        # a year alone is no answer: it would bring back a title ("…2022年第四季度…措施")
+        if not any(q.kind not in ("year", "date") for q in quantities):
             return None
         language = detect_language(claim)
         pieces: list[tuple[str, int]] = []
@@ -311,8 +328,9 @@ class SentenceValidator:
         wrong = unsupported(claim, f"{clauses}\n{labels}")
         if wrong:
             return "numbers not in its sources: " + ", ".join(q.text for q in wrong)
-        # the title and section are part of what the model was shown and the reader sees
-        if not self.grounded(claim, f"{labels}\n{clauses}"):
+        # the clause, not its title: a title says where a rule is, not what it says
+        # ("样本市2022年第四季度…奖励现在还有效" shares most of its words with a title)
+        if not self.grounded(claim, clauses):
             return UNSUPPORTED_CONTENT
         for marker in _COMPARISON.findall(claim):
             if marker.lower() not in clauses.lower():
@@ -461,11 +479,12 @@ class _StreamReader:
     def _deliver(self, candidates: list[str]) -> bool:
         """False when the sink asks to stop the generation."""
         for candidate in candidates:
-            text, cited, reason = self.validator.check(candidate)
+            # a preamble naming the source ("根据《…》的规定，") is not part of the claim
+            text, cited, reason = self.validator.check(direct(candidate))
             if reason is not None:
                 self.reasons.append(reason)
                 continue
-            delivered = self.assembler.add(direct(text), cited)
+            delivered = self.assembler.add(text, cited)
             if self.on_sentence is not None and not self.on_sentence(delivered):
                 return False
         return True

@@ -32,7 +32,9 @@ def assert_grounded(service: PolicyService, answer: Answer) -> None:
         assert citation.status == document.meta.status
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)}
     assert markers <= set(numbers)
-    if answer.answered:
+    if answer.answered and answer.wording is not None and answer.wording.verdict == "absent":
+        assert not answer.citations  # "no, the documents do not say this": nothing to quote
+    elif answer.answered:
         assert answer.citations and markers == set(numbers)
     else:
         assert not answer.citations
@@ -165,8 +167,13 @@ def test_generative_answer_keeps_only_cited_and_supported_sentences(
     assert answer.answer.startswith("购买纯电动乘用车每辆补贴5000元[1]。")
     assert "9999" not in answer.answer and "非常好" not in answer.answer
     assert "removed" in (answer.note or "")
-    assert [c.n for c in answer.citations] == [1]
+    sentences, quotes = answer.answer.split("\n原文：\n", 1)
+    assert set(re.findall(r"\[(\d+)\]", sentences)) == {"1"}  # only the supporting clause
     assert "5000元" in answer.citations[0].quote
+    # then the other clauses the extractive answer quotes, after the cited one
+    assert quotes.startswith(f"- {answer.citations[0].quote.strip()} [1]")
+    if len(answer.citations) > 1:
+        assert "\n其他相关条款：\n" in quotes
     assert_grounded(service, answer)
 
 

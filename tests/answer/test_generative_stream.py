@@ -44,7 +44,7 @@ class Scripted(ChatModelGenerator):
         if self.gate is not None:
             self.gate.wait(timeout=30)
         yield f"300,000元。[{n}]"  # a number the source does not state: dropped
-        yield f"该补贴适用于纯电动乘用车。[{n}]"
+        yield f"插电式混合动力乘用车也是每辆补贴5000元。[{n}]"
 
 
 def test_splitter_waits_for_markers_after_the_end_mark() -> None:
@@ -77,7 +77,7 @@ def test_sentences_arrive_before_the_model_finishes(corpus_service: PolicyServic
     answer = rest[-1]
     assert isinstance(answer, Answer) and answer.mode == "generative"
     later = [s.text for s in rest[:-1] if isinstance(s, DeliveredSentence)]
-    assert later == ["该补贴适用于纯电动乘用车。[1]"]
+    assert later == ["插电式混合动力乘用车也是每辆补贴5000元。[1]"]
     assert answer.answer.startswith(first.text + later[0] + "\n原文：\n- ")
     assert "300,000" not in answer.answer and "removed" in (answer.note or "")
     timings = answer.timings_ms
