@@ -467,6 +467,14 @@ class _StreamReader:
             if not _HAS_WORDS.search(_MARKER.sub("", sentence)):
                 continue
             markers = "".join(f"[{n}]" for n in _MARKER.findall(sentence))
+            if not markers and not self.unmarked:
+                # A sentence a source supports goes out now, citing that source, rather
+                # than wait for a marker that may come only when the model stops.
+                text, cited, reason = self.validator.check(direct(sentence))
+                if reason is None:
+                    if not self._hand_on(text, cited):
+                        return False
+                    continue
             if not markers:
                 self.unmarked.append(sentence)
                 continue
@@ -484,10 +492,14 @@ class _StreamReader:
             if reason is not None:
                 self.reasons.append(reason)
                 continue
-            delivered = self.assembler.add(text, cited)
-            if self.on_sentence is not None and not self.on_sentence(delivered):
+            if not self._hand_on(text, cited):
                 return False
         return True
+
+    def _hand_on(self, text: str, cited: Sequence[int]) -> bool:
+        """Assemble a sentence that passed and give it to the sink; False to stop."""
+        delivered = self.assembler.add(text, cited)
+        return self.on_sentence is None or self.on_sentence(delivered)
 
 
 def validate_stream(

@@ -96,6 +96,32 @@ def test_a_fuel_car_clause_is_not_shown_for_an_electric_car_question(
     assert "燃油" not in model.prompts[0]
 
 
+class Unmarked(Scripted):
+    """Writes its sentences without any [n], as the 1.5B model sometimes does."""
+
+    def stream(self, messages: Sequence[BaseMessage]) -> Iterator[str]:
+        yield "购买纯电动乘用车每辆补贴5000元。"
+        yield "插电式"
+        if self.gate is not None:
+            self.gate.wait(timeout=30)
+        yield "混合动力乘用车也是每辆补贴5000元。"
+
+
+def test_a_sentence_without_a_marker_goes_out_citing_the_source_that_supports_it(
+    corpus_service: PolicyService,
+) -> None:
+    gate = threading.Event()
+    service = PolicyService(corpus_service.settings, corpus_service.embedder, Unmarked(gate))
+    stream = service.ask_stream(QUESTION, mode="generative")
+    first = next(stream)
+    assert isinstance(first, DeliveredSentence) and not gate.is_set()  # not held to the end
+    assert first.text == "购买纯电动乘用车每辆补贴5000元。[1]"
+    assert "5000元" in first.citations[0].quote
+    gate.set()
+    *_, answer = stream
+    assert isinstance(answer, Answer) and answer.mode == "generative"
+
+
 def test_subjects_exclude_only_within_a_facet() -> None:
     subjects = SubjectFilter()
     assert subjects.off_subject("纯电动车补贴", "燃油乘用车每辆补贴1500元")

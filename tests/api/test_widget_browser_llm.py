@@ -62,12 +62,6 @@ def server(
             yield served
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="measured 2026-11-30: the first sentence reached the screen 8 ms after the model's "
-    "stream ended, on a two-part question; not yet known whether the model wrote one sentence "
-    "or the stream arrived in one piece",
-)
 def test_first_sentence_shows_before_generation_ends(
     server: str,
     browser: Browser,
