@@ -305,3 +305,23 @@ def test_an_enterprise_is_answered_with_measures_and_a_follow_up_updates_them(
     assert "buy_equipment 800 万元" in second
     assert "800万元 ×" in second and "800万元 ×" not in first
     context.close()
+
+
+def test_a_wording_question_gets_a_clear_no_with_the_source_wording(
+    bundled_server: str, page: Page
+) -> None:
+    """An official checking a quoted passage in the chat sees the verdict, the source's own
+    wording (its citation opens the clause) and what differs."""
+    page.goto(bundled_server + "/")
+    page.evaluate("() => window.PolicyQA.open()")
+    ask(
+        page,
+        "《示例省设备更新和重大项目若干措施》是否规定了“单个项目生产性设备投资额不高于500万元”？",
+    )
+    answer = last_answer(page)
+    assert answer.startswith("否")
+    assert "不低于500万元" in answer and "差异" in answer
+    widget = page.locator("#policyqa-widget")
+    widget.locator(".msg.bot").last.locator(".ref").first.click()
+    widget.locator(".viewer mark").wait_for()
+    assert "不低于500万元" in widget.locator(".viewer mark").inner_text()

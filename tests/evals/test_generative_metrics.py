@@ -30,7 +30,9 @@ def test_a_sentence_is_faithful_to_what_it_cites() -> None:
     assert not sentence_faithful("单个项目最高补贴300万元。", {1: QUOTE})["faithful"]
     # the title the citation shows supports naming it; words found nowhere do not
     assert sentence_faithful("样本市措施单个项目最高补贴300万元[1]。", {1: QUOTE})["faithful"]
-    assert not sentence_faithful("示例省措施对每家企业一年最多补300万元[1]。", {1: QUOTE})["faithful"]
+    assert not sentence_faithful("示例省措施对每家企业一年最多补300万元[1]。", {1: QUOTE})[
+        "faithful"
+    ]
 
 
 def test_a_sentence_in_its_sources_own_words_is_counted_verbatim() -> None:
