@@ -47,6 +47,13 @@ _SAYS_QUOTE = re.compile(
 )
 
 
+_TITLE = re.compile(r"《([^》]{2,80})》")
+
+
+def _folded(title: str) -> str:
+    return re.sub(r"[\s（）()]", "", title)
+
+
 def quoted_claim(question: str) -> str | None:
     """The passage a wording question asks about, or None for any other question."""
     passages = [next(g for g in m.groups() if g is not None) for m in _QUOTED.finditer(question)]
@@ -66,8 +73,19 @@ def quoted_claim(question: str) -> str | None:
     return None
 
 
-def documents_in_scope(scope: QuestionScope, index: IndexVersion) -> list[str] | None:
-    """The documents the question names (by place, number or as the Notice); None for all."""
+def documents_in_scope(
+    scope: QuestionScope, index: IndexVersion, question: str = ""
+) -> list[str] | None:
+    """The documents the question names: by title in 《》, else by place, number or as the
+    Notice; None for all."""
+    titled = [
+        doc_id
+        for title in _TITLE.findall(question)
+        for doc_id, document in index.documents.items()
+        if _folded(title) in (_folded(document.meta.title), _folded(document.meta.display_title))
+    ]
+    if titled:
+        return sorted(set(titled))
     national = [d for d in index.documents if index.level(d) == "national"]
     if scope.documents:
         named = set(scope.documents)
@@ -98,8 +116,8 @@ class WordingQuestions:
         if claim is None:
             return None
         # what the question names outside the quote: a year inside the claim names nothing
-        scope = self.retriever.scope(index, question.replace(claim, " "))
-        named = documents_in_scope(scope, index)
+        outside = question.replace(claim, " ")
+        named = documents_in_scope(self.retriever.scope(index, outside), index, outside)
         with self.slot:
             verdict = verify_in_index(self.verifier, self.retriever, index, claim, named)
         mark = messages(language).illustrative_mark
@@ -149,6 +167,8 @@ def wording_answer(
 # Characters (zh) or words (en) of unchanged text shown on each side of a change, so
 # "8" → "5" reads "补贴8000" → "补贴5000".
 _CONTEXT = 3
+_DIGITS_BEFORE = re.compile(r"[\d,.]*$")
+_DIGITS_AFTER = re.compile(r"[\d,.]*(?:万元|亿元|元|万|亿|%|％)?")
 
 
 def _changes(steps: Sequence[WordingDiff], template: str) -> list[str]:
@@ -160,6 +180,11 @@ def _changes(steps: Sequence[WordingDiff], template: str) -> list[str]:
         after = steps[i + 1].claim if i + 1 < len(steps) and steps[i + 1].op == "equal" else ""
         if _CJK.search(before + step.claim + step.source + after):
             left, right = before[-_CONTEXT:], after[:_CONTEXT]
+            # a number is shown whole, with its unit: "资额不高于500万元", not "资额不高于50"
+            if left[:1].isdigit():
+                left = _DIGITS_BEFORE.search(before[:-_CONTEXT]).group(0) + left  # type: ignore[union-attr]
+            if right[-1:].isdigit():
+                right += _DIGITS_AFTER.match(after[_CONTEXT:]).group(0)  # type: ignore[union-attr]
         else:
             left = " ".join([*before.split()[-_CONTEXT:], ""])
             right = " ".join(["", *after.split()[:_CONTEXT]])

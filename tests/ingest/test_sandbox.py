@@ -211,14 +211,26 @@ def test_ctrl_c_during_a_slow_parse_stops_the_worker(
 ) -> None:
     deeply_nested_html(corpus / "documents" / "nested.html")
     slow = settings.model_copy(update={"max_seconds_per_file": 60.0})
-    timer = threading.Timer(2.0, os.kill, (os.getpid(), signal.SIGINT))
-    timer.start()
+    done = threading.Event()
+
+    def interrupt_while_parsing() -> None:
+        # Ctrl-C once the worker has been reading for a second: the other fixture files
+        # take milliseconds, so it is then on the slow one, however loaded the machine.
+        while not done.is_set() and not children():
+            time.sleep(0.02)
+        if not done.wait(1.0):
+            os.kill(os.getpid(), signal.SIGINT)
+
+    watcher = threading.Thread(target=interrupt_while_parsing, daemon=True)
+    watcher.start()
     started = time.monotonic()
     try:
         with pytest.raises(KeyboardInterrupt):
-            PolicyService(slow, fake_embedder).ingest(corpus)
+            report = PolicyService(slow, fake_embedder).ingest(corpus)
+            pytest.fail(f"the build ended before the interrupt: {report}")
     finally:
-        timer.cancel()
+        done.set()
+        watcher.join()
     assert time.monotonic() - started < 30
     assert children() == []
 
