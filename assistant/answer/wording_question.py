@@ -20,6 +20,7 @@ from assistant.answer.wording import WordingVerifier, verify_in_index
 from assistant.search.retrieval import HybridRetriever
 from assistant.search.scope import QuestionScope
 from assistant.search.store import IndexVersion
+from assistant.text import detect_language
 from assistant.types import Answer, Citation, Language, WordingDiff, WordingVerdict
 
 # A quoted passage: Chinese or straight double quotes, or corner brackets. Single quotes
@@ -126,7 +127,23 @@ class WordingQuestions:
             + ("" if index.documents[d].meta.official else mark)
             for d in named or ()
         ]
-        return wording_answer(question, language, verdict, searched, started)
+        answer = wording_answer(question, language, verdict, searched, started)
+        checked = [index.documents[d].meta for d in named or index.documents]
+        if verdict.verdict == "absent" and all(
+            m.language != detect_language(claim) for m in checked
+        ):
+            # 《通知》 is held as an English summary: a Chinese passage cannot be found in it
+            # word for word, which says nothing either way about the original's wording.
+            unchecked = messages(language).wording["other_language"]
+            rest = answer.answer.split("\n", 1)[1:]
+            answer = answer.model_copy(
+                update={
+                    "answer": "\n".join([unchecked, *rest]),
+                    "answered": False,
+                    "note": "other_language",
+                }
+            )
+        return answer
 
 
 def wording_answer(

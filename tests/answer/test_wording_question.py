@@ -116,3 +116,19 @@ def test_a_question_quoting_a_topic_is_answered_from_the_clauses(
     answer = corpus_service.ask('What does the Notice say about "overseas warehouses"?')
     assert answer.wording is None
     assert answer.answered and answer.citations
+
+
+def test_a_passage_in_another_language_than_every_document_checked_is_not_judged(
+    corpus_service: PolicyService,
+) -> None:
+    """The Notice is held as an English summary: a Chinese passage is not found in it word
+    for word, which says nothing about the original's wording."""
+    answer = corpus_service.ask("《通知》里有没有“对2.0升及以下排量乘用车减征车辆购置税”这句话？")
+    assert answer.wording is not None and answer.wording.verdict == "absent"
+    assert not answer.answered and answer.note == "other_language"
+    assert answer.answer.startswith("无法判断") and "否" not in answer.answer.splitlines()[0]
+    english = corpus_service.ask(
+        'Does the Notice really say "Manufacturing SMEs receive a 50% reduction in corporate '
+        'income tax for 2023."?'
+    )
+    assert english.answered and english.answer.startswith("No.")  # same language: a real no

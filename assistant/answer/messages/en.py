@@ -55,6 +55,10 @@ MESSAGES = Messages(
         "changes": "Differences: ",
         "change": '"{claim}" (asked) → "{source}" (source)',
         "searched": "Documents checked: ",
+        "other_language": (
+            "Cannot tell: the documents checked are written in another language than the "
+            "passage, so the corpus holds no text to check its wording against."
+        ),
     },
     eligibility={
         "met": "Measures you meet",

@@ -46,6 +46,7 @@ MESSAGES = Messages(
         "changes": "差异：",
         "change": "“{claim}”（所问）→“{source}”（原文）",
         "searched": "查找范围：",
+        "other_language": "无法判断：查找范围内的文件与这段文字的语言不同，文件库中没有可逐字核对的原文。",
     },
     eligibility={
         "met": "符合条件的措施",
