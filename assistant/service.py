@@ -14,7 +14,7 @@ from assistant.answer.asking import Asked, QuestionAnswerer, stream
 from assistant.answer.enterprise import EnterpriseAdvisor
 from assistant.answer.generative import ChatModelGenerator, DeliveredSentence, Generator
 from assistant.answer.refusal import SupportJudge
-from assistant.answer.wording import WordingVerifier, verify_in_index
+from assistant.answer.wording import WordingVerifier
 from assistant.answer.wording_question import WordingQuestions
 from assistant.config import Settings
 from assistant.errors import BadInputError
@@ -54,11 +54,7 @@ class PolicyService:
         self.judge = SupportJudge(self.retriever.tuning)
         self.answerer = QuestionAnswerer(settings, self.retriever, self.judge, embedder, generator)
         self.advisor = EnterpriseAdvisor(self.retriever)
-        self.wording = WordingVerifier()
-        # One wording check at a time per process: a client sending long passages can then
-        # take one core at most, never every core from the people asking questions.
-        self._wording_slot = threading.Lock()
-        self.wording_questions = WordingQuestions(self.wording, self.retriever, self._wording_slot)
+        self.wording = WordingQuestions(WordingVerifier(), self.retriever)
         self._index: IndexVersion | None = None
         self._lock = threading.Lock()
         self.limits = InputLimits(settings.max_question_chars, settings.top_k, settings.max_top_k)
@@ -134,7 +130,7 @@ class PolicyService:
         )
         if enterprise is not None:
             return enterprise
-        passage = self.wording_questions.answer(index, question, language, started)
+        passage = self.wording.answer(index, question, language, started)
         if passage is not None:
             return passage
         asked = Asked(
@@ -178,11 +174,7 @@ class PolicyService:
     def verify_wording(self, text: str, doc_id: str | None = None) -> WordingVerdict:
         """Exact, normalized, near (with a diff) or absent, with the matching clauses."""
         text = self.limits.question(text)
-        with self._wording_slot:
-            index = self.snapshot()
-            return verify_in_index(
-                self.wording, self.retriever, index, text, [doc_id] if doc_id else None
-            )
+        return self.wording.verify(self.snapshot(), text, [doc_id] if doc_id else None)
 
     # -- sources -----------------------------------------------------------------------
 

@@ -99,16 +99,21 @@ def documents_in_scope(
 
 
 class WordingQuestions:
-    """Answers a chat question that asks whether the text says a quoted passage, within the
-    documents the question names; None for any other question."""
+    """Wording checks, asked through /v1/wording or as a chat question that quotes a passage
+    (answered within the documents the question names; None for any other question)."""
 
-    def __init__(
-        self, verifier: WordingVerifier, retriever: HybridRetriever, slot: threading.Lock
-    ) -> None:
+    def __init__(self, verifier: WordingVerifier, retriever: HybridRetriever) -> None:
         self.verifier = verifier
         self.retriever = retriever
-        # the service's one-check-at-a-time slot, shared with /v1/wording
-        self.slot = slot
+        # One check at a time per process: a client sending long passages can then take one
+        # core at most, never every core from the people asking questions.
+        self.slot = threading.Lock()
+
+    def verify(
+        self, index: IndexVersion, text: str, doc_ids: Sequence[str] | None
+    ) -> WordingVerdict:
+        with self.slot:
+            return verify_in_index(self.verifier, self.retriever, index, text, doc_ids)
 
     def answer(
         self, index: IndexVersion, question: str, language: Language, started: float
@@ -119,31 +124,20 @@ class WordingQuestions:
         # what the question names outside the quote: a year inside the claim names nothing
         outside = question.replace(claim, " ")
         named = documents_in_scope(self.retriever.scope(index, outside), index, outside)
-        with self.slot:
-            verdict = verify_in_index(self.verifier, self.retriever, index, claim, named)
+        verdict = self.verify(index, claim, named)
         mark = messages(language).illustrative_mark
         searched = [
             index.documents[d].meta.display_title
             + ("" if index.documents[d].meta.official else mark)
             for d in named or ()
         ]
-        answer = wording_answer(question, language, verdict, searched, started)
         checked = [index.documents[d].meta for d in named or index.documents]
-        if verdict.verdict == "absent" and all(
+        # 《通知》 is held as an English summary: a Chinese passage cannot be found in it
+        # word for word, which says nothing either way about the original's wording.
+        unjudged = verdict.verdict == "absent" and all(
             m.language != detect_language(claim) for m in checked
-        ):
-            # 《通知》 is held as an English summary: a Chinese passage cannot be found in it
-            # word for word, which says nothing either way about the original's wording.
-            unchecked = messages(language).wording["other_language"]
-            rest = answer.answer.split("\n", 1)[1:]
-            answer = answer.model_copy(
-                update={
-                    "answer": "\n".join([unchecked, *rest]),
-                    "answered": False,
-                    "note": "other_language",
-                }
-            )
-        return answer
+        )
+        return wording_answer(question, language, verdict, searched, started, unjudged)
 
 
 def wording_answer(
@@ -152,13 +146,15 @@ def wording_answer(
     verdict: WordingVerdict,
     searched: Sequence[str],
     started: float,
+    unjudged: bool = False,
 ) -> Answer:
     """The verdict in words, the passage as the source has it, and for a near match what
     differs; every piece of the source is cited. `searched` names the documents checked
-    when the question named some."""
+    when the question named some; `unjudged`, when none of them is in the passage's
+    language, says the corpus cannot tell instead of giving the verdict."""
     words = messages(language)
     citations = _numbered(verdict)
-    lines = [words.wording[verdict.verdict]]
+    lines = [words.wording["other_language" if unjudged else verdict.verdict]]
     if searched:
         lines.append(words.wording["searched"] + words.eligibility["sep"].join(searched))
     if citations:
@@ -171,7 +167,8 @@ def wording_answer(
     lines += notes(language, citations)
     return Answer(
         question=question,
-        answered=True,
+        answered=not unjudged,
+        note="other_language" if unjudged else None,
         answer="\n".join(lines),
         citations=citations,
         mode="extractive",
