@@ -260,6 +260,7 @@ ConditionField = Literal[
     "action_detail",
     "action_months",
     "outside_group",
+    "event_date",
     "other",
 ]
 # "other" is a condition the rules could not map to a profile fact: it is shown verbatim

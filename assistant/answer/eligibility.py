@@ -18,6 +18,8 @@ from typing import Any
 
 from assistant.answer.estimate import estimate
 from assistant.answer.extractive import make_citation
+from assistant.answer.statements import EnterpriseStatements
+from assistant.ingest.conditions import industries_in
 from assistant.text import zone_abbreviation
 from assistant.types import (
     HEADING_SEPARATOR,
@@ -49,6 +51,7 @@ class _Matching:
     documents: dict[str, Document]
     hits: dict[str, SearchHit]
     language: str
+    statements: EnterpriseStatements
 
 
 class LocalityMap:
@@ -431,6 +434,11 @@ def _check_industry(
     if condition.operator == "in":
         if inside:
             return "met", "in a supported industry"
+        # "属于…新能源汽车核心零部件领域的产品": an auto-parts maker whose product is an NEV
+        # motor controller makes products of that field.
+        by_product = set(industries_in(" ".join(profile.products))) & listed
+        if by_product:
+            return "met", f"its products are in {', '.join(sorted(by_product))}"
         return "unmet", f"limited to {', '.join(sorted(str(v) for v in listed))}"
     if inside:
         return "unmet", f"{profile.industry} is excluded"
@@ -504,6 +512,78 @@ def in_force_on(meta: DocumentMeta, day: dt.date | None, documents: dict[str, Do
     )
 
 
+# Conditions the enterprise's own words can settle when no profile field does.
+_STATABLE = frozenset({"other", "attestation"})
+
+
+def _unread(condition: Condition, conditions: Sequence[Condition]) -> str:
+    """The condition's words that no structured condition inside its span reads: what the
+    enterprise's own words must still state."""
+    text = list(condition.text)
+    for other in conditions:
+        if other is condition or other.field in _STATABLE:
+            continue
+        if condition.start <= other.start and other.end <= condition.end:
+            start, end = other.start - condition.start, other.end - condition.start
+            # Whole words: "reinvest" read inside "reinvestment" leaves no "ment" behind.
+            while start > 0 and text[start - 1].isascii() and text[start - 1].isalpha():
+                start -= 1
+            while end < len(text) and text[end].isascii() and text[end].isalpha():
+                end += 1
+            text[start:end] = " " * (end - start)
+    return "".join(text)
+
+
+def _check_window(
+    condition: Condition, measure: Measure, context: _Matching, stated_by: Sequence[str]
+) -> Verdict:
+    """ "受理2022年1月1日以后取得的认定和发生的事项": the measure's own events (what it
+    rewards: the actions it names, a first recognition, what the enterprise said settled it)
+    must fall on or after the date. Holding a title the measure merely requires is not its
+    event."""
+    start = dt.date.fromisoformat(str(condition.value))
+    events: list[tuple[str, int]] = []
+    kinds = {
+        str(c.subject or c.value)
+        for c in measure.conditions
+        if c.field in {"action", *_ACTION_ATTRIBUTES}
+    }
+    for action in context.profile.actions:
+        if action.kind in kinds and action.date is not None:
+            day = action.date
+            events.append((action.kind, day.year * 10000 + day.month * 100 + day.day))
+    for c in measure.conditions:
+        if c.field == "certifications" and c.operator == "==":
+            events += [
+                (f"recognized {c.value}", d) for d in context.statements.recognized_on(str(c.value))
+            ]
+    for sentence in stated_by:
+        events += [(sentence, d) for d in context.statements.dates_of(sentence)]
+    if not events:
+        return "unknown", f"when it happened: only events on or after {start} are accepted"
+    early = [(what, day) for what, day in events if not _on_or_after(day, start)]
+    if early:
+        what, when = early[0]
+        return "unmet", f"{what} on {_show(when)}, before {start}"
+    return "met", f"{', '.join(_show(d) for _, d in events)}: on or after {start}"
+
+
+def _on_or_after(day: int, start: dt.date) -> bool:
+    """yyyymmdd with 00 for a missing month or day, against a date: a month or year that
+    may hold the date counts as on or after it."""
+    year, month, date = day // 10000, day // 100 % 100, day % 100
+    if month == 0:
+        return year >= start.year
+    if date == 0:
+        return (year, month) >= (start.year, start.month)
+    return dt.date(year, month, date) >= start
+
+
+def _show(day: int) -> str:
+    year, month, date = day // 10000, day // 100 % 100, day % 100
+    return "-".join(f"{p:02d}" if i else str(p) for i, p in enumerate((year, month, date)) if p)
+
+
 _APPLY = re.compile(
     r"向[^。]{0,30}(?:提出申请|申报|报名)|受理部门|申报受理|apply to the|submitted online|"
     r"apply (?:through|online)",
@@ -526,8 +606,14 @@ class EligibilityMatcher:
         include_unmet: bool = False,
         language: str = "en",
     ) -> list[MeasureResult]:
+        places = self.localities.resolve(profile.region)
         context = _Matching(
-            profile, self.localities.resolve(profile.region), documents, hits_by_clause, language
+            profile,
+            places,
+            documents,
+            hits_by_clause,
+            language,
+            EnterpriseStatements.of(profile, places),
         )
         results: list[tuple[int, MeasureResult]] = []
         apply_to = self._apply_clauses(hits_by_clause, documents)
@@ -585,12 +671,24 @@ class EligibilityMatcher:
         locality = self._locality(documents[measure.doc_id], places, hits)
         checked: list[ConditionResult] = [locality] if locality is not None else []
         seen: set[tuple[str, str, str, str | None]] = set()
-        for condition in measure.conditions:
+        stated_by: list[str] = []
+        windows = [c for c in measure.conditions if c.field == "event_date"]
+        for condition in [c for c in measure.conditions if c.field != "event_date"] + windows:
             key = (condition.field, condition.operator, str(condition.value), condition.subject)
             if key in seen:
                 continue
             seen.add(key)
-            status, reason = evaluate(condition, profile, places, self.localities)
+            if condition.field == "event_date":
+                status, reason = _check_window(condition, measure, context, stated_by)
+            else:
+                status, reason = evaluate(condition, profile, places, self.localities)
+            if status == "unknown" and condition.field in _STATABLE:
+                stated = context.statements.stating(
+                    _unread(condition, measure.conditions), whole=condition.text
+                )
+                if stated is not None:
+                    stated_by.append(stated)
+                    status, reason = "met", f"stated by the enterprise: “{stated}”"
             cited = condition
             if condition.waived_by is not None and reason.startswith("does not apply to"):
                 cited = condition.waived_by  # the sentence that sets it aside settles it

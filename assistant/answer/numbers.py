@@ -169,7 +169,7 @@ def _bound_at(text: str, start: int, end: int) -> Bound | None:
             return bound
     for pattern, bound in _BOUND_BEFORE:
         # "最高补贴300万元", "up to RMB 2 million": a verb may stand between the word and it
-        if re.search(rf"(?:{pattern})\s*{_VERB}?\s*(?:RMB|CNY|¥|￥)?\s*$", before, re.I):
+        if re.search(rf"(?:{pattern})\s*{_VERB}?\s*(?:RMB|CNY|USD|US\$|¥|￥)?\s*$", before, re.I):
             return bound
     return None
 

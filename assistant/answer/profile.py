@@ -12,6 +12,7 @@ import datetime as dt
 import re
 
 from assistant.answer.eligibility import LocalityMap
+from assistant.answer.statements import CERTIFICATION_TITLES
 from assistant.ingest.conditions import industries_in, to_wan
 from assistant.ingest.restrictions import all_vocabulary_matches, vocabulary_matches
 from assistant.text import cn_count
@@ -59,12 +60,6 @@ _OWNERSHIP = [
     ),
     ("state_owned", re.compile(r"国有|国企|state[- ]owned|\bSOE\b", re.I)),
     ("private", re.compile(r"民营|私营|民企|private", re.I)),
-]
-_CERTS = [
-    ("little_giant", re.compile(r"小巨人|little giant", re.I)),
-    # A little giant says so; "专精特新" alone is the provincial or city title.
-    ("srdi", re.compile(r"专精特新(?![“\"]?小巨人)|\bSRDI\b(?! little giant)", re.I)),
-    ("high_tech", re.compile(r"高新技术企业|high[- ]tech enterprise", re.I)),
 ]
 _NEGATED_CERT = re.compile(
     r"(?:不是|非|没有|未|not|no)\s*(?:an? )?(?:专精特新|SRDI|高新技术企业|小巨人)", re.I
@@ -286,12 +281,21 @@ def profile_from_text(text: str, localities: LocalityMap, today: dt.date | None 
     years = _first_number(_YEARS, text)
     above: bool | None = None
     if re.search(r"规上|规模以上|above[- ]designated[- ]size", text, re.I):
-        above = not re.search(r"(未|没|还没|不是|非)(进|达到|纳入)?\s*规|not above", text, re.I)
+        above = not re.search(
+            r"(?:尚未|未|没有?|还没有?|不是|非)(?:进入?|达到|纳入|列入)?\s*规|"
+            r"not (?:yet )?(?:above|included|counted|in)\b[^.,;]{0,20}designated",
+            text,
+            re.I,
+        )
     industries = industries_in(text)
     roles = [code for code, _ in vocabulary_matches(ROLES, text, "profile")]
     if not roles and industries and industries[0] in MANUFACTURING:
         roles = ["manufacturer"]
-    certifications = [] if _NEGATED_CERT.search(text) else [c for c, p in _CERTS if p.search(text)]
+    certifications = (
+        []
+        if _NEGATED_CERT.search(text)
+        else [c for c, p in CERTIFICATION_TITLES.items() if p.search(text)]
+    )
     exports_rmb, exports_usd = _exports(text)
     rd_ratio = _first_number(_RD_RATIO, text)
     served = _first_number(_SERVED, text)

@@ -20,7 +20,13 @@ import re
 from collections.abc import Iterable, Sequence
 
 from assistant.ingest.conditions import measure_of
-from assistant.ingest.restrictions import GRANT, OTHER_GROUP, read_clause, vocabulary_matches
+from assistant.ingest.restrictions import (
+    GRANT,
+    OTHER_GROUP,
+    admission_window,
+    read_clause,
+    vocabulary_matches,
+)
 from assistant.types import HEADING_SEPARATOR, Chunk, Condition, Measure
 from assistant.vocabulary import ROLES
 
@@ -377,15 +383,22 @@ class DocumentMeasures:
                 if part.clause_id in self.granting:
                     continue
                 for admits in _ADMITS.finditer(part.text):
-                    entries += [
-                        (c, None)
-                        for c in read_clause(
-                            admits.group(0),
-                            part.start + admits.start(),
-                            part.clause_id,
-                            context="require",
-                        )
-                    ]
+                    window = admission_window(
+                        admits.group(0), part.start + admits.start(), part.clause_id
+                    )
+                    entries += (
+                        [(window, None)]
+                        if window is not None
+                        else [
+                            (c, None)
+                            for c in read_clause(
+                                admits.group(0),
+                                part.start + admits.start(),
+                                part.clause_id,
+                                context="require",
+                            )
+                        ]
+                    )
         for root in roots:
             governs = self._governs(root)
             entries += [(c, governs) for c in self._subtree(root)]

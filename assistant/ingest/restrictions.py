@@ -359,6 +359,24 @@ def iso_date(text: str) -> str:
     return f"{year}-{_MONTH[month.lower()]:02d}-{int(day):02d}"
 
 
+def admission_window(text: str, base: int, clause_id: str | None) -> Condition | None:
+    """ "受理2022年1月1日以后取得的认定和发生的事项": the events a measure rewards (a
+    recognition, a purchase, a loan) must fall on or after the date."""
+    found = _DATE_AFTER.search(text)
+    if found is None:
+        return None
+    date = next(g for g in found.groups() if g)
+    return Condition(
+        field="event_date",
+        operator=">=",
+        value=iso_date(date),
+        text=text,
+        start=base,
+        end=base + len(text),
+        clause_id=clause_id,
+    )
+
+
 class _Reader:
     """Collects the conditions of one fragment, with spans in document offsets."""
 
@@ -564,7 +582,8 @@ _FIGURE = re.compile(
 # What is numbered but restricts nothing: a document number ("工信部联企业〔2011〕300号"), an
 # article or item number, a list marker. Blanked (same length, so offsets hold).
 _REFERENCE = re.compile(
-    r"〔\d{4}〕\d+号|\[\d{4}\]\s*No\.\s*\d+|第\s*\d+\s*[条款项]|\b(?:Article|Item|item)\s+\d+|"
+    r"〔\d{4}〕\d+号|\[\d{4}\]\s*No\.\s*\d+|第\s*(?:\d+|[一二三四五六七八九十百零〇]+)\s*[条款项]|"
+    r"\b(?:Article|Item|item)\s+\d+|"
     r"^\s*[-•(（]?\s*\d+\s*[.)）、]"
 )
 
@@ -646,7 +665,10 @@ def _dates(reader: _Reader) -> None:
 def _leftover(text: str, covered: list[tuple[int, int]]) -> bool:
     """Whether words that restrict remain once the structured spans are taken out."""
     keep = [True] * len(text)
-    for start, end in covered:
+    # A place named inside another name ("示例省专精特新中小企业") is the level of that name;
+    # where a place restricts, a region rule has read it.
+    levels = [m.span() for m in _LEVEL.finditer(text)]
+    for start, end in [*covered, *levels]:
         for i in range(max(0, start), min(len(text), end)):
             keep[i] = False
     rest = "".join(ch if k else " " for ch, k in zip(text, keep, strict=True))
@@ -654,16 +676,12 @@ def _leftover(text: str, covered: list[tuple[int, int]]) -> bool:
     for names in INDUSTRIES.values():
         for name in names:
             rest = re.sub(re.escape(name) + r"(?:e?s\b)?", " ", rest, flags=re.I)
-    # A place named inside another name ("示例省专精特新中小企业") is the level of that name;
-    # where a place restricts, a region rule has read it.
-    rest = re.sub(
-        r"[\u4e00-\u9fff]{2,4}(?:省|市|县|区)(?=专精特新|重点|高新技术|创新型|“|\")", " ", rest
-    )
     zh = _FILLER_ZH.sub("", re.sub(r"[A-Za-z]+", "", rest))
     words = [w for w in re.findall(r"[A-Za-z][A-Za-z-]*", rest) if w.lower() not in _FILLER_EN]
     return len(zh) >= 3 or len(words) >= 2
 
 
+_LEVEL = re.compile(r"[\u4e00-\u9fff]{2,4}(?:省|市|县|区)(?=专精特新|重点|高新技术|创新型|“|\")")
 OTHER_GROUP = re.compile(r"^[\s\-•·]*(?:\d+\.\s*)?(?:other\b|其他|其余)", re.I)
 _FIRST_RECOGNIZED = re.compile(
     r"首次(?:被)?(?:认定|评定|评为)为?|first (?:recognized|certified|named) as", re.I
@@ -725,6 +743,8 @@ def read_clause(text: str, base: int, clause_id: str | None, *, context: str) ->
         previous = piece
         if any(ls <= s < le for ls, le in listed) or not _may_restrict(piece, sentence):
             continue
+        if _is_heading(text, s, e):
+            continue
         before_grant = False
         if context == "grant":
             grant = GRANT.search(text[s:e])
@@ -766,6 +786,36 @@ _PAID_FOR = re.compile(r"对(?![^，。；]*(?:企业|单位|个人|\d))[^，。
 # pieces after an inclusion's comma go on listing what is included, and widen nothing less.
 _INCLUSION = re.compile(r"^(?:including\b|包括)", re.I)
 _RESTRICTING_WORD = re.compile(r"\b(?:must|shall|only|not|no)\b|须|应|不得|仅|限", re.I)
+
+
+# A heading line: an article or item number and a short title, no figure, no clause
+# punctuation ("第八条 首台（套）产品奖励", "4. Free diagnosis").
+_HEADING_LINE = re.compile(
+    r"\s*(?:第[一二三四五六七八九十百零〇\d]+条|\d{1,2}[.、]|[（(][一二三四五六七八九十\d]+[)）])?"
+    r"\s*[^\d，。；,;:：.!?！？]{1,30}\s*"
+)
+
+
+_RUN_IN_TITLE = re.compile(
+    r"\s*(?:第[一二三四五六七八九十百零〇\d]+条|Article \d+)\s*[^\d，。；,;:：.!?！？]{1,16}", re.I
+)
+
+
+def _is_heading(text: str, start: int, end: int) -> bool:
+    """Whether the piece is a heading: a whole line of its own, followed by the body, or an
+    article's run-in title ("第八条　首台（套）产品奖励：…")."""
+    if text[end : end + 1] in ("：", ":") and _RUN_IN_TITLE.fullmatch(text[start:end]):
+        return True
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    if (
+        line_end < 0
+        or text[line_start:start].strip(" -•0123456789.、")
+        or text[end:line_end].strip()
+    ):
+        return False
+    line = text[line_start:line_end]
+    return _HEADING_LINE.fullmatch(line) is not None and len(re.findall(r"[A-Za-z]+", line)) <= 6
 
 
 def _continues_inclusion(previous: str | None, piece: str) -> bool:

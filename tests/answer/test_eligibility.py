@@ -471,6 +471,25 @@ def test_an_admission_window_in_the_procedure_governs_every_measure(
     assert award.status == "unknown"
     assert any("2022年1月1日以后" in c.citation.quote for c in award.conditions)
 
+    def window_of(recognized: str) -> tuple[str, str]:
+        profile = Profile(
+            region="演示高新区",
+            certifications=["little_giant"],
+            registered_years=5,
+            rd_ratio=0.05,
+            attestations=["legal_person", "no_major_accident", "good_credit", "no_arrears"],
+            free_text=f"我们{recognized}首次被认定为国家级专精特新“小巨人”企业。",
+        )
+        found = new_documents_service.eligibility(profile, include_unmet=True, limit=1000)
+        award = measure(found, "demo-zone-srdi-sme-2023:3")
+        window = next(c for c in award.conditions if c.field == "event_date")
+        assert window.citation.quote.startswith("受理2022年1月1日以后")
+        return award.status, window.status
+
+    # The recognition is the event the award pays for: its date settles the window.
+    assert window_of("2022年7月") == ("met", "met")
+    assert window_of("2021年12月") == ("unmet", "unmet")
+
 
 def test_the_words_give_the_date_asked_about_and_only_counts_of_enterprises_served() -> None:
     places = LocalityMap(["演示高新区", "样本市"])
