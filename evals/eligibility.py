@@ -42,8 +42,16 @@ ROOT = Path(__file__).resolve().parents[1]
 DATASET = ROOT / "evals" / "datasets" / "eligibility_profiles.jsonl"
 THRESHOLDS = ROOT / "evals" / "thresholds.json"
 FLOOR_KEYS = ("met_precision", "met_recall", "false_met")
-SPLITS = {"first": "dev", "added": "dev", "fresh": "dev", "final": "test", "blind2": "test"}
-BATCHES = ["first", "added", "final", "fresh", "blind2"]
+SPLITS = {
+    "first": "dev",
+    "added": "dev",
+    "fresh": "dev",
+    "blind2": "dev",
+    "blind3": "dev",
+    "final": "test",
+    "blind4": "test",
+}
+BATCHES = ["first", "added", "final", "fresh", "blind2", "blind3", "blind4"]
 
 
 @dataclass
