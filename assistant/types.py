@@ -261,6 +261,7 @@ ConditionField = Literal[
     "action_months",
     "outside_group",
     "event_date",
+    "application_window",
     "other",
 ]
 # "other" is a condition the rules could not map to a profile fact: it is shown verbatim
@@ -271,7 +272,20 @@ class Condition(BaseModel):
     """One condition of a measure, with the span of text it was read from."""
 
     field: ConditionField
-    operator: Literal[">=", "<=", ">", "<", "==", "in", "not_in", "has", "between", "confirm"]
+    operator: Literal[
+        ">=",
+        "<=",
+        ">",
+        "<",
+        "==",
+        "in",
+        "not_in",
+        "has",
+        "between",
+        "confirm",
+        "within_months",
+        "later_rounds",
+    ]
     value: float | str | bool | list[str]
     unit: str | None = None
     text: str

@@ -20,6 +20,7 @@ from assistant.answer.estimate import estimate
 from assistant.answer.extractive import make_citation
 from assistant.answer.statements import EnterpriseStatements
 from assistant.ingest.conditions import industries_in
+from assistant.ingest.restrictions import vocabulary_matches
 from assistant.text import zone_abbreviation
 from assistant.types import (
     HEADING_SEPARATOR,
@@ -512,6 +513,10 @@ def in_force_on(meta: DocumentMeta, day: dt.date | None, documents: dict[str, Do
     )
 
 
+_WINDOW_QUESTION = (
+    "When did it happen, and on what date are you applying?",
+    "相关事项发生在何时？您计划在哪一天申报？",
+)
 # Conditions the enterprise's own words can settle when no profile field does.
 _STATABLE = frozenset({"other", "attestation"})
 
@@ -534,20 +539,14 @@ def _unread(condition: Condition, conditions: Sequence[Condition]) -> str:
     return "".join(text)
 
 
-def _check_window(
-    condition: Condition, measure: Measure, context: _Matching, stated_by: Sequence[str]
-) -> Verdict:
-    """ "受理2022年1月1日以后取得的认定和发生的事项": the measure's own events (what it
-    rewards: the actions it names, a first recognition, what the enterprise said settled it)
-    must fall on or after the date. Holding a title the measure merely requires is not its
-    event."""
-    start = dt.date.fromisoformat(str(condition.value))
+def _events(
+    measure: Measure, context: _Matching, stated_by: Sequence[str]
+) -> list[tuple[str, int]]:
+    """The dates (yyyymmdd, 00 for a missing month or day) of what the measure rewards: the
+    actions it names, a first recognition, what the enterprise said settled it. Holding a
+    title the measure merely requires is not its event."""
     events: list[tuple[str, int]] = []
-    kinds = {
-        str(c.subject or c.value)
-        for c in measure.conditions
-        if c.field in {"action", *_ACTION_ATTRIBUTES}
-    }
+    kinds = _action_kinds(measure)
     for action in context.profile.actions:
         if action.kind in kinds and action.date is not None:
             day = action.date
@@ -559,6 +558,24 @@ def _check_window(
             ]
     for sentence in stated_by:
         events += [(sentence, d) for d in context.statements.dates_of(sentence)]
+    return events
+
+
+def _action_kinds(measure: Measure) -> set[str]:
+    return {
+        str(c.subject or c.value)
+        for c in measure.conditions
+        if c.field in {"action", *_ACTION_ATTRIBUTES}
+    }
+
+
+def _check_window(
+    condition: Condition, measure: Measure, context: _Matching, stated_by: Sequence[str]
+) -> Verdict:
+    """ "受理2022年1月1日以后取得的认定和发生的事项": the measure's own events must fall on
+    or after the date."""
+    start = dt.date.fromisoformat(str(condition.value))
+    events = _events(measure, context, stated_by)
     if not events:
         return "unknown", f"when it happened: only events on or after {start} are accepted"
     early = [(what, day) for what, day in events if not _on_or_after(day, start)]
@@ -566,6 +583,95 @@ def _check_window(
         what, when = early[0]
         return "unmet", f"{what} on {_show(when)}, before {start}"
     return "met", f"{', '.join(_show(d) for _, d in events)}: on or after {start}"
+
+
+def _windows_for(measure: Measure, clause_text: str) -> list[Condition]:
+    """The application windows that take this measure's applications: one that names an
+    action ("awards for reinvestment completed in 2023") or a benefit ("regional headquarters
+    awards are applied for within 6 months") takes only the measures of it."""
+    kinds = _action_kinds(measure)
+    found = []
+    for window in measure.conditions:
+        if window.field != "application_window":
+            continue
+        if window.operator == "within_months":
+            if str(window.subject or "").lower() not in clause_text.lower():
+                continue
+        elif window.operator == "between":
+            named = {code for code, _ in vocabulary_matches(ACTIONS, window.text)}
+            if named and not named & kinds:
+                continue
+        found.append(window)
+    return found
+
+
+def _check_application(
+    windows: Sequence[Condition], measure: Measure, context: _Matching, stated_by: Sequence[str]
+) -> tuple[str, str, Condition] | None:
+    """Whether the enterprise can still apply on the date it gives: some window that takes
+    its application closes on or after that date. With no date given, nothing is decided
+    here, as the document's own status decides whether it is in force."""
+    day = context.profile.as_of
+    relative = [w for w in windows if w.operator == "within_months"]
+    absolute = [w for w in windows if w.operator == "between"]
+    later = any(w.operator == "later_rounds" for w in windows)
+    if day is None or not (relative or absolute):
+        return None
+    for window in relative:
+        title = re.compile(re.escape(str(window.subject)), re.I)
+        dates = context.statements.recognized_by(title)
+        if not dates:
+            return "unknown", f"when it was recognized: {window.text}", window
+        recognized = _as_date(min(dates))
+        months = int(float(window.value))  # type: ignore[arg-type]
+        closes = _add_months(recognized, months)
+        if day <= closes:
+            return "met", f"recognized {recognized}: apply by {closes}", window
+        return "unmet", f"recognized {recognized}: applications closed {closes}", window
+    events = [d for _, d in _events(measure, context, stated_by)]
+    taking = [w for w in absolute if _takes(w, events)]
+    if not taking:
+        return "unknown", "which application round takes it", absolute[0]
+    for window in sorted(taking, key=lambda w: str(w.value)):
+        opens, closes = (dt.date.fromisoformat(v) for v in window.value)  # type: ignore[union-attr]
+        if day <= closes:
+            when = f"applications {opens} to {closes}"
+            return "met", (f"{when}: not open yet on {day}" if day < opens else when), window
+    last = max(taking, key=lambda w: str(w.value))
+    closes_on = last.value[1]  # type: ignore[index]
+    if later:
+        return (
+            "unknown",
+            f"the round that closed {closes_on} is over; later rounds to be announced",
+            last,
+        )
+    return "unmet", f"applications closed {closes_on}, before {day}", last
+
+
+def _takes(window: Condition, events: Sequence[int]) -> bool:
+    """Whether a window takes applications for these events: it names no period, or one
+    of them falls in the period it names."""
+    subject = str(window.subject or "")
+    if not subject.startswith("period:") or not events:
+        return True
+    start, end = (dt.date.fromisoformat(v) for v in subject.removeprefix("period:").split("/"))
+    return any(start <= _as_date(d) <= end for d in events)
+
+
+def _as_date(day: int) -> dt.date:
+    year, month, date = day // 10000, day // 100 % 100, day % 100
+    return dt.date(year, month or 1, date or 1)
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for date in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, date)
+        except ValueError:
+            continue
+    raise ValueError(day)
 
 
 def _on_or_after(day: int, start: dt.date) -> bool:
@@ -673,7 +779,8 @@ class EligibilityMatcher:
         seen: set[tuple[str, str, str, str | None]] = set()
         stated_by: list[str] = []
         windows = [c for c in measure.conditions if c.field == "event_date"]
-        for condition in [c for c in measure.conditions if c.field != "event_date"] + windows:
+        own = [c for c in measure.conditions if c.field not in {"event_date", "application_window"}]
+        for condition in own + windows:
             key = (condition.field, condition.operator, str(condition.value), condition.subject)
             if key in seen:
                 continue
@@ -705,6 +812,27 @@ class EligibilityMatcher:
                     ),
                     structured=condition.field != "other",
                     question=question_for(condition, context.language)
+                    if status == "unknown"
+                    else None,
+                )
+            )
+        application = _check_application(
+            _windows_for(measure, hit.chunk.text), measure, context, stated_by
+        )
+        if application is not None:
+            status, reason, window = application
+            source = hits.get(window.clause_id or measure.clause_id, hit)
+            checked.append(
+                ConditionResult(
+                    field=window.field,
+                    operator=window.operator,
+                    value=window.value,
+                    status=status,
+                    reason=reason,
+                    citation=make_citation(
+                        0, source, documents[source.chunk.doc_id], window.start, window.end
+                    ),
+                    question=_WINDOW_QUESTION[context.language == "zh"]
                     if status == "unknown"
                     else None,
                 )

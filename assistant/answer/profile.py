@@ -13,11 +13,11 @@ import re
 
 from assistant.answer.eligibility import LocalityMap
 from assistant.answer.statements import CERTIFICATION_TITLES
-from assistant.ingest.conditions import industries_in, to_wan
+from assistant.ingest.conditions import to_wan
 from assistant.ingest.restrictions import all_vocabulary_matches, vocabulary_matches
 from assistant.text import cn_count
 from assistant.types import Action, Profile
-from assistant.vocabulary import ACTIONS, ATTESTATIONS, MANUFACTURING, ROLES
+from assistant.vocabulary import ACTIONS, ATTESTATIONS, INDUSTRIES, MANUFACTURING, ROLES
 
 _EMPLOYEES = [
     re.compile(r"(\d[\d,]*)\s*(?:名|个)?(?:员工|职工|人)"),
@@ -53,25 +53,76 @@ _YEARS = [
     re.compile(r"注册(?:了|满|已满)?\s*(\d+|[一两二三四五六])\s*(年|个月)"),
     re.compile(r"registered[^,.;]{0,40}?(?:for )?(\d+)\s*(years?|months?)", re.I),
 ]
+# "registered there since March 2020", "2019年8月在演示高新区注册": years to the date asked.
+_REGISTERED_ON = [
+    re.compile(r"(\d{4}年\d{1,2}月(?:\d{1,2}日)?)\s*(?:在[^，。；]{0,12}?)?(?:注册|登记注册|成立)"),
+    re.compile(
+        r"(?:registered|incorporated|established)[^.;]{0,40}?\b(?:since|in|on)\s+"
+        r"((?:\d{1,2} )?(?:"
+        + "|".join(
+            [
+                "january",
+                "february",
+                "march",
+                "april",
+                "may",
+                "june",
+                "july",
+                "august",
+                "september",
+                "october",
+                "november",
+                "december",
+            ]
+        )
+        + r")(?: \d{1,2},?)? \d{4})",
+        re.I,
+    ),
+]
 _OWNERSHIP = [
     (
         "foreign_invested",
-        re.compile(r"外资|外商投资|中外合资|foreign[- ]invested|joint venture", re.I),
+        re.compile(
+            r"外资|外商投资|中外合资|(?:港|澳|台|韩|日|德|美|欧|新加坡)资(?:企业)?|"
+            r"foreign[- ]invested|joint venture|"
+            r"\b(?:Hong Kong|Macao|Taiwan|Korean|Japanese|German|American|U\.?S\.?|European|"
+            r"Singapore(?:an)?|French|British)[- ](?:invested|owned|funded)",
+            re.I,
+        ),
     ),
     ("state_owned", re.compile(r"国有|国企|state[- ]owned|\bSOE\b", re.I)),
     ("private", re.compile(r"民营|私营|民企|private", re.I)),
 ]
-_NEGATED_CERT = re.compile(
-    r"(?:不是|非|没有|未|not|no)\s*(?:an? )?(?:专精特新|SRDI|高新技术企业|小巨人)", re.I
+# A negation just before a title or role denies it: "目前还不是国家级专精特新“小巨人”企业",
+# "我们自己不运营跨境电商平台", "we do not operate a platform".
+_DENIED_BEFORE = re.compile(
+    r"(?:不是|并非|非|没有|未|不|尚未|还不是)[^，。；,;]{0,8}$|"
+    r"\b(?:not|never|no|don't|doesn't|do not|does not)\b[^,.;]{0,24}$",
+    re.I,
 )
+
+
+def _affirmed(text: str, start: int) -> bool:
+    """Whether a name at `start` is said of the enterprise, not denied."""
+    return _DENIED_BEFORE.search(text[max(0, start - 30) : start]) is None
+
+
 _SME = re.compile(r"中小企业|小微企业|\bSMEs?\b|small (?:and|or) medium", re.I)
 _MONEY = re.compile(
     r"(?:(RMB|USD|CNY|US\$)\s*)?(\d+(?:[.,]\d+)*)\s*(亿元|万元|亿|万|million|billion)", re.I
 )
 _RD_RATIO = [
     re.compile(r"(?:研究开发费用|研发费用|研发投入)[^，。；,;]{0,12}?(\d+(?:\.\d+)?)\s*[%％]"),
+    # "研发费用520万元，占营业收入4.7%", "约占营业收入的6.9%"
     re.compile(
-        r"R&D (?:spending|expenditure|expenses?|investment)[^,.;]{0,30}?(\d+(?:\.\d+)?)\s*%", re.I
+        r"(?:研究开发费用|研发费用|研发投入)[^。；;]{0,20}?[，,]\s*(?:约)?占[^，。；,;]{0,10}?"
+        r"(\d+(?:\.\d+)?)\s*[%％]"
+    ),
+    # "R&D expenses were RMB 6.1 million (7.1% of revenue)": decimals do not end the phrase.
+    re.compile(
+        r"R&D (?:spending|expenditure|expenses?|investment)(?:[^,.;]|\.\d){0,40}?"
+        r"(\d+(?:\.\d+)?)\s*%",
+        re.I,
     ),
 ]
 _MONTHS_SAID = [
@@ -226,7 +277,7 @@ def _action_at(
     area = _AREA.search(piece)
     return Action(
         kind=code,
-        amount_wan=_amount_in(piece),
+        amount_wan=_amount_in(piece) or _amount_in(following),
         date=_date(piece) or _date(following),
         area_sqm=float(area.group(1).replace(",", "")) if area else None,
         months=_months_in(piece) or _months_in(following),
@@ -287,19 +338,25 @@ def profile_from_text(text: str, localities: LocalityMap, today: dt.date | None 
             text,
             re.I,
         )
-    industries = industries_in(text)
-    roles = [code for code, _ in vocabulary_matches(ROLES, text, "profile")]
+    industries = _industries_named(text)
+    roles = [
+        code
+        for code, match in all_vocabulary_matches(ROLES, text, "profile")
+        if _affirmed(text, match.start())
+    ]
+    roles = list(dict.fromkeys(roles))
     if not roles and industries and industries[0] in MANUFACTURING:
         roles = ["manufacturer"]
-    certifications = (
-        []
-        if _NEGATED_CERT.search(text)
-        else [c for c, p in CERTIFICATION_TITLES.items() if p.search(text)]
-    )
+    certifications = [
+        code
+        for code, title in CERTIFICATION_TITLES.items()
+        if any(_affirmed(text, m.start()) for m in title.finditer(text))
+    ]
     exports_rmb, exports_usd = _exports(text)
     rd_ratio = _first_number(_RD_RATIO, text)
     served = _first_number(_SERVED, text)
     said_today = _TODAY_SAID.search(text)
+    as_of = (_date(text[said_today.end() : said_today.end() + 40]) if said_today else None) or today
     return Profile(
         region=region,
         industry=industries[0] if industries else None,
@@ -320,7 +377,7 @@ def profile_from_text(text: str, localities: LocalityMap, today: dt.date | None 
             (cn_count(years.group(1)) if not years.group(1).isdigit() else float(years.group(1)))
             / (12 if years.group(2).startswith(("个月", "month")) else 1)
             if years
-            else None
+            else _years_since(text, as_of)
         ),
         annual_exports_wan=exports_rmb,
         annual_exports_usd_wan=exports_usd,
@@ -329,10 +386,42 @@ def profile_from_text(text: str, localities: LocalityMap, today: dt.date | None 
         attestations=[code for code, _ in vocabulary_matches(ATTESTATIONS, text, "profile")],
         served_enterprises=int(served.group(1)) if served else None,
         rd_ratio=float(rd_ratio.group(1)) / 100 if rd_ratio else None,
-        as_of=(_date(text[said_today.end() : said_today.end() + 40]) if said_today else None)
-        or today,
+        as_of=as_of,
         free_text=text[:4000],
     )
+
+
+def _industries_named(text: str) -> list[str]:
+    """The industries the text names, the one it names first leading: "we make X" opens a
+    description. In a compound ("新能源汽车电机控制器", "化工新材料") the last name is the
+    head noun and leads instead."""
+    lowered = text.lower().replace("-", " ")  # "integrated-circuit packaging"
+    mentions = sorted(
+        (m.start(), -len(name), m.end(), code)
+        for code, names in INDUSTRIES.items()
+        for name in names
+        for m in re.finditer(re.escape(name.replace("-", " ")), lowered)
+    )
+    if not mentions:
+        return []
+    start, _, end, lead = mentions[0]
+    for other_start, _, other_end, code in mentions[1:]:
+        if other_start > end or not re.search(r"[\u4e00-\u9fff]", lowered[start:end]):
+            break
+        if code != lead and other_start >= end - 1:
+            lead, end = code, other_end
+    ordered = [lead] + [code for *_, code in mentions if code != lead]
+    return list(dict.fromkeys(ordered))
+
+
+def _years_since(text: str, as_of: dt.date | None) -> float | None:
+    """Years registered, from the date it says it registered to the date it asks about."""
+    found = _first_number(_REGISTERED_ON, text)
+    registered = _date(found.group(1)) if found else None
+    if registered is None:
+        return None
+    until = as_of or dt.date.today()
+    return round(max(0.0, (until - registered).days / 365.25), 2)
 
 
 def is_sme_stated(text: str) -> bool:

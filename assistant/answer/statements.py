@@ -173,7 +173,7 @@ _CERTIFICATION_WORDS = {
 CERTIFICATION_TITLES = {
     "little_giant": re.compile(r"小巨人|little giant", re.I),
     # A little giant says so; "专精特新" alone is the provincial or city title.
-    "srdi": re.compile(r"专精特新(?![“\"]?小巨人)|\bSRDI\b(?! little giant)", re.I),
+    "srdi": re.compile(r"专精特新(?![^，。；]{0,3}小巨人)|\bSRDI\b(?! little giant)", re.I),
     "high_tech": re.compile(r"高新技术企业|high[- ]tech enterprise", re.I),
 }
 _RECOGNIZED = re.compile(r"认定|评定|评为|评价|recogni[sz]ed|certified|named|awarded", re.I)
@@ -327,8 +327,10 @@ class EnterpriseStatements:
         """The dates (yyyymmdd, 00 for a missing month or day) of the sentences saying the
         enterprise was recognized with the certification `code`."""
         title = CERTIFICATION_TITLES.get(code)
-        if title is None:
-            return []
+        return [] if title is None else self.recognized_by(title)
+
+    def recognized_by(self, title: re.Pattern[str]) -> list[int]:
+        """The dates of the sentences saying the enterprise was recognized as `title`."""
         return [
             int(q.value)
             for sentence, _clauses, _stems, figures in self.sentences

@@ -27,6 +27,7 @@ from assistant.ingest.restrictions import (
     read_clause,
     vocabulary_matches,
 )
+from assistant.ingest.windows import application_windows
 from assistant.types import HEADING_SEPARATOR, Chunk, Condition, Measure
 from assistant.vocabulary import ROLES
 
@@ -382,6 +383,9 @@ class DocumentMeasures:
             for part in parts:
                 if part.clause_id in self.granting:
                     continue
+                entries += [
+                    (c, None) for c in application_windows(part.text, part.start, part.clause_id)
+                ]
                 for admits in _ADMITS.finditer(part.text):
                     window = admission_window(
                         admits.group(0), part.start + admits.start(), part.clause_id

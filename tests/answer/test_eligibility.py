@@ -507,3 +507,44 @@ def test_the_words_give_the_date_asked_about_and_only_counts_of_enterprises_serv
     assert (
         profile_from_text("我们为样本市另外9家出口企业提供了服务", places).served_enterprises == 9
     )
+
+
+def test_a_closed_application_window_rules_a_measure_out_on_the_date_given(
+    corpus_service: PolicyService,
+) -> None:
+    """Recognized as a regional headquarters on 20 September 2023: the award is applied for
+    within 6 months, so on 15 April 2024 it can no longer be had; on 1 February 2024 it can.
+    A reinvestment made in 2023 is applied for in March-April 2024."""
+
+    def award(as_of: str, clause: str) -> MeasureResult:
+        profile = Profile(
+            region="Example Province",
+            ownership="foreign_invested",
+            attestations=["legal_person", "good_credit"],
+            actions=[
+                Action(
+                    kind="reinvestment",
+                    date="2023-10-16",
+                    what="USD 5.3 million of 2022 profits reinvested as a capital increase",
+                )
+            ],
+            as_of=as_of,
+            free_text=(
+                "On 20 September 2023 the Example Province Department of Commerce recognized us "
+                "as a regional headquarters. We manage 4 enterprises and our parent has total "
+                "assets of USD 3 billion."
+            ),
+        )
+        found = corpus_service.eligibility(profile, include_unmet=True, limit=1000)
+        return measure(found, clause)
+
+    late = award("2024-04-15", "ep-foreign-investment-services-2023:2.6")
+    window = next(c for c in late.conditions if c.field == "application_window")
+    assert (late.status, window.status) == ("unmet", "unmet")
+    assert "2024-03-20" in window.reason and "6 months" in window.citation.quote
+    early = award("2024-02-01", "ep-foreign-investment-services-2023:2.6")
+    assert next(c for c in early.conditions if c.field == "application_window").status == "met"
+    reinvested = award("2024-04-15", "ep-foreign-investment-services-2023:2.5.3")
+    window = next(c for c in reinvested.conditions if c.field == "application_window")
+    assert window.status == "met" and "30 April 2024" in window.citation.quote
+    assert award("2025-06-01", "ep-foreign-investment-services-2023:2.5.3").status == "unmet"
