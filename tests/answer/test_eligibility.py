@@ -548,3 +548,37 @@ def test_a_closed_application_window_rules_a_measure_out_on_the_date_given(
     window = next(c for c in reinvested.conditions if c.field == "application_window")
     assert window.status == "met" and "30 April 2024" in window.citation.quote
     assert award("2025-06-01", "ep-foreign-investment-services-2023:2.5.3").status == "unmet"
+
+
+def test_the_words_reader_takes_what_enterprises_say_in_their_own_phrasing() -> None:
+    places = LocalityMap(["演示高新区", "Example Province", "Sample City"])
+    zh = profile_from_text(
+        "我们是2019年8月在演示高新区注册的化工新材料生产企业，2022年营业收入1.6亿元，"
+        "研发费用1100万元，约占营业收入的6.9%。2021年12月首次被认定为示例省专精特新中小企业，"
+        "目前还不是国家级专精特新“小巨人”企业。我们自己不运营跨境电商平台。"
+        "公司近三年没有发生重大安全生产、环境污染和产品质量事故，这个项目没拿过省级财政资金。"
+        "今天是2023年4月18日。",
+        places,
+    )
+    assert zh.industry == "new_materials"  # the head of "化工新材料"
+    assert zh.registered_years == pytest.approx(3.71, abs=0.01)
+    assert zh.rd_ratio == pytest.approx(0.069)
+    assert zh.certifications == ["srdi"]
+    assert "platform_operator" not in zh.roles
+    assert {"no_major_accident", "no_prior_support"} <= set(zh.attestations)
+    en = profile_from_text(
+        "We are a Korean-invested manufacturer of household air conditioners in Example "
+        "Province, registered there since March 2019. We have never been listed as a seriously "
+        "dishonest entity, none of our products are subject to export control, and none of "
+        "these items has received other support. Our R&D expenses were RMB 6.1 million (7.1% "
+        "of revenue). Today is 12 September 2023.",
+        places,
+    )
+    assert (en.ownership, en.industry) == ("foreign_invested", "home_appliances")
+    assert en.registered_years == pytest.approx(4.53, abs=0.01)
+    assert en.rd_ratio == pytest.approx(0.071)
+    assert {"good_credit", "export_licensed", "no_prior_support"} <= set(en.attestations)
+    # Not yet counted above designated size is not above it.
+    assert (
+        profile_from_text("目前还没有纳入规模以上工业统计。", places).above_designated_size is False
+    )
