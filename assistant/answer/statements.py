@@ -154,8 +154,8 @@ _THRESHOLD_PHRASES = re.compile(
     re.I,
 )
 _NEGATION = re.compile(
-    r"不|未|没有|无|非|除外|禁止|\b(?:no|not|never|without|nor|none|except|excluded?|"
-    r"unrelated|non-\w+)\b|n't",
+    r"不|未|没有|无|非|除外|禁止|\b(?:no|not|never|without|nor|neither|none|nothing|except|"
+    r"excluded?|unrelated|unstated|unknown|non-\w+)\b|n't",
     re.I,
 )
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -208,16 +208,19 @@ _OR = re.compile(r"\s+or\s+|或者|或", re.I)
 _ALTERNATIVE_WORDS = 3
 
 
-def _readings(condition: str) -> list[list[str]]:
+def _readings(condition: str) -> list[tuple[list[str], str | None]]:
     """The condition's content words, and for each "X or Y" it holds, the words with one of
-    the two alternatives left out: either one, stated, meets it."""
+    the two alternatives left out, with the word of the kept one next to "or", which must
+    then be stated: "自有或长期租赁的固定车位" is met by an owned spot or a long-term lease,
+    not by a spot that is merely rented."""
     words = _content_words(condition)
-    readings = [words]
+    readings: list[tuple[list[str], str | None]] = [(words, None)]
     for match in _OR.finditer(condition):
         left = _content_words(condition[: match.start()])[-_ALTERNATIVE_WORDS:]
         right = _content_words(condition[match.end() :])[:_ALTERNATIVE_WORDS]
-        for dropped in (right, left):
-            readings.append([w for w in words if w not in dropped])
+        if left and right:
+            readings.append(([w for w in words if w not in right], left[-1]))
+            readings.append(([w for w in words if w not in left], right[0]))
     return readings
 
 
@@ -357,13 +360,17 @@ class EnterpriseStatements:
         # All its words read by rules, the part left is a figure: the sentence that holds
         # the whole condition's words must meet it.
         readings = _readings(condition) if _content_words(condition) else _readings(whole or "")
-        if not any(readings):
+        if not any(words for words, _ in readings):
             return None
         required = extract(_NAMED_NUMBER.sub(" ", condition))
         for sentence, clauses, stems, figures in self.sentences:
             lowered = sentence.lower()
             held: list[str] = []
-            for words in readings:
+            for words, kept in readings:
+                if kept is not None and not (
+                    _holds(kept, lowered, stems) or _holds(kept, self.known, self.known_stems)
+                ):
+                    continue
                 said = [w for w in words if _holds(w, lowered, stems)]
                 known = [
                     w for w in words if w not in said and _holds(w, self.known, self.known_stems)

@@ -100,3 +100,22 @@ def test_recognition_dates_come_from_the_sentence_that_names_the_title() -> None
     )
     assert statements.recognized_on("srdi") == [20211200]
     assert statements.recognized_on("little_giant") == []
+
+
+def test_a_note_that_something_was_not_said_states_nothing() -> None:
+    statements = EnterpriseStatements(
+        "Nothing said about transport testing or dangerous-goods packaging of the shipments."
+    )
+    condition = (
+        "provided the shipment complies with the applicable transport testing and "
+        "dangerous-goods packaging requirements"
+    )
+    assert statements.stating(condition) is None
+
+
+def test_the_alternative_kept_must_itself_be_stated() -> None:
+    condition = "个人消费者在本市自有或长期租赁的固定车位安装家用充电桩的"
+    rented = EnterpriseStatements("在本市小区租用的固定车位安装家用充电桩，安装费2200元")
+    assert rented.stating(condition) is None  # neither owned nor said to be a long lease
+    owned = EnterpriseStatements("在本市自有的固定车位安装家用充电桩，安装费2200元")
+    assert owned.stating(condition) is not None
