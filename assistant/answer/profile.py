@@ -39,6 +39,8 @@ _SHARE = [
     re.compile(
         r"exports?\b[^.;]{0,60}?(\d+(?:\.\d+)?)\s*% of (?:its |our )?(?:operating )?revenue", re.I
     ),
+    # "export revenue of RMB 49.6 million, i.e. 31%": decimals and "i.e." do not end it.
+    re.compile(r"export (?:revenue|sales)(?:[^.;%]|\.\d|\bi\.e\.){0,60}?(\d+(?:\.\d+)?)\s*%", re.I),
 ]
 _EXPORTS = [
     (re.compile(r"出口(?:额|总额)?[^，。%％]{0,8}?(\d+(?:\.\d+)?)\s*(亿|万)(美元|元)?"), "zh"),
@@ -274,7 +276,7 @@ def _action_at(
     stops = [m.start() for c, m in found if c != code and m.start() > match.end()]
     stops.append(next((m.start() for m in _SENTENCE_END.finditer(text, match.end())), len(text)))
     following = text[match.start() : min(stops)]
-    area = _AREA.search(piece)
+    area = _AREA.search(piece) or _AREA.search(following)
     return Action(
         kind=code,
         amount_wan=_amount_in(piece) or _amount_in(following),
