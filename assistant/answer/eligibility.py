@@ -816,28 +816,34 @@ class EligibilityMatcher:
                     else None,
                 )
             )
-        application = _check_application(
+        application = self._application(measure, context, stated_by)
+        return checked + ([application] if application is not None else [])
+
+    @staticmethod
+    def _application(
+        measure: Measure, context: _Matching, stated_by: Sequence[str]
+    ) -> ConditionResult | None:
+        """Whether the application window that takes the measure is open on the date the
+        enterprise gives, citing the sentence that sets it."""
+        hit = context.hits[measure.clause_id]
+        found = _check_application(
             _windows_for(measure, hit.chunk.text), measure, context, stated_by
         )
-        if application is not None:
-            status, reason, window = application
-            source = hits.get(window.clause_id or measure.clause_id, hit)
-            checked.append(
-                ConditionResult(
-                    field=window.field,
-                    operator=window.operator,
-                    value=window.value,
-                    status=status,
-                    reason=reason,
-                    citation=make_citation(
-                        0, source, documents[source.chunk.doc_id], window.start, window.end
-                    ),
-                    question=_WINDOW_QUESTION[context.language == "zh"]
-                    if status == "unknown"
-                    else None,
-                )
-            )
-        return checked
+        if found is None:
+            return None
+        status, reason, window = found
+        source = context.hits.get(window.clause_id or measure.clause_id, hit)
+        return ConditionResult(
+            field=window.field,
+            operator=window.operator,
+            value=window.value,
+            status=status,
+            reason=reason,
+            citation=make_citation(
+                0, source, context.documents[source.chunk.doc_id], window.start, window.end
+            ),
+            question=_WINDOW_QUESTION[context.language == "zh"] if status == "unknown" else None,
+        )
 
     @staticmethod
     def _apply_clauses(

@@ -332,23 +332,9 @@ def profile_from_text(text: str, localities: LocalityMap, today: dt.date | None 
     revenue = _first_number(_REVENUE, text)
     share = _first_number(_SHARE, text)
     years = _first_number(_YEARS, text)
-    above: bool | None = None
-    if re.search(r"规上|规模以上|above[- ]designated[- ]size", text, re.I):
-        above = not re.search(
-            r"(?:尚未|未|没有?|还没有?|不是|非)(?:进入?|达到|纳入|列入)?\s*规|"
-            r"not (?:yet )?(?:above|included|counted|in)\b[^.,;]{0,20}designated",
-            text,
-            re.I,
-        )
+    above = _above_designated_size(text)
     industries = _industries_named(text)
-    roles = [
-        code
-        for code, match in all_vocabulary_matches(ROLES, text, "profile")
-        if _affirmed(text, match.start())
-    ]
-    roles = list(dict.fromkeys(roles))
-    if not roles and industries and industries[0] in MANUFACTURING:
-        roles = ["manufacturer"]
+    roles = _roles(text, industries)
     certifications = [
         code
         for code, title in CERTIFICATION_TITLES.items()
@@ -391,6 +377,30 @@ def profile_from_text(text: str, localities: LocalityMap, today: dt.date | None 
         as_of=as_of,
         free_text=text[:4000],
     )
+
+
+def _above_designated_size(text: str) -> bool | None:
+    if not re.search(r"规上|规模以上|above[- ]designated[- ]size", text, re.I):
+        return None
+    return not re.search(
+        r"(?:尚未|未|没有?|还没有?|不是|非)(?:进入?|达到|纳入|列入)?\s*规|"
+        r"not (?:yet )?(?:above|included|counted|in)\b[^.,;]{0,20}designated",
+        text,
+        re.I,
+    )
+
+
+def _roles(text: str, industries: list[str]) -> list[str]:
+    """The roles it says it has, not those it denies; a maker in a manufacturing industry is
+    a manufacturer."""
+    roles = [
+        code
+        for code, match in all_vocabulary_matches(ROLES, text, "profile")
+        if _affirmed(text, match.start())
+    ]
+    if not roles and industries and industries[0] in MANUFACTURING:
+        roles = ["manufacturer"]
+    return list(dict.fromkeys(roles))
 
 
 def _industries_named(text: str) -> list[str]:
