@@ -578,6 +578,10 @@ def test_the_words_reader_takes_what_enterprises_say_in_their_own_phrasing() -> 
     assert en.registered_years == pytest.approx(4.53, abs=0.01)
     assert en.rd_ratio == pytest.approx(0.071)
     assert {"good_credit", "export_licensed", "no_prior_support"} <= set(en.attestations)
+    plain = profile_from_text("独立法人，照章纳税，没上过失信名单，安全生产无事故。", places)
+    assert {"legal_person", "tax_paid", "good_credit", "no_major_accident"} <= set(
+        plain.attestations
+    )
     # Not yet counted above designated size is not above it.
     assert (
         profile_from_text("目前还没有纳入规模以上工业统计。", places).above_designated_size is False
