@@ -330,7 +330,7 @@ def eligibility_table(result: EligibilityResult, width: int = 120, rows: int = 2
     """One screen: the profile read, a row per measure (status, clause, title, amount, why),
     and the questions that would settle the rest. `--json` keeps every condition and span."""
     shown = result.profile.model_dump(
-        exclude={"free_text"}, exclude_none=True, exclude_defaults=True
+        mode="json", exclude={"free_text"}, exclude_none=True, exclude_defaults=True
     )
     lines = [_fit(f"Profile: {json.dumps(shown, ensure_ascii=False)}", width).rstrip()]
     why_cells = max(12, width - sum(_COLUMNS) - 2 * len(_COLUMNS))

@@ -402,6 +402,9 @@ def test_cli_table_fits_one_screen_and_json_keeps_every_span(
         for c in m["conditions"]:
             assert {"status", "reason", "citation"} <= set(c)
             assert c["citation"]["end"] > c["citation"]["start"]
+    # A profile with the date it asks about prints too (the date is shown as text).
+    dated = corpus_service.eligibility(question=ISSUE_EXAMPLE + "今天是2023年8月15日。")
+    assert '"as_of": "2023-08-15"' in eligibility_table(dated, width=400).splitlines()[0]
 
 
 def test_cli_eligibility_human_and_json(tmp_path: Path, fixture_corpus: Path) -> None:
