@@ -15,7 +15,21 @@ _LATIN_WORD = re.compile(r"[A-Za-z]+")
 _SENTENCE = re.compile(r".+?(?:[。！？；!?;]+[”’」』）)]*|\.(?=\s)|\n|$)", re.S)
 # Abbreviations a reader uses for a zone's full name.
 _ZONE_SHORT = (("高新技术产业开发区", "高新区"), ("经济技术开发区", "经开区"))
-_CN_DIGITS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "十": 10}
+_CN_DIGITS = {
+    "零": 0,
+    "一": 1,
+    "两": 2,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 
 
 def printable_text(text: str, what: str) -> str:
@@ -50,8 +64,23 @@ def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def cn_count(text: str) -> float:
-    """A small count written in Chinese numerals (三, 十) or digits."""
-    return float(_CN_DIGITS.get(text, 0) or int(text))
+    """A count written in Chinese numerals (三, 十, 三百二十, 一千二) or digits."""
+    if text.isdigit():
+        return float(text)
+    total, digit = 0, 0
+    for char in text:
+        if char in _CN_DIGITS and _CN_DIGITS[char] < 10:
+            digit = _CN_DIGITS[char]
+        elif char in _CN_UNITS:
+            total += (digit or 1) * _CN_UNITS[char]
+            digit = 0
+        else:
+            raise ValueError(f"not a Chinese count: {text!r}")
+    # "一千二" is 1,200: a last digit after a unit counts in the next unit down.
+    last_unit = next((_CN_UNITS[c] for c in reversed(text) if c in _CN_UNITS), 10)
+    return float(
+        total + (digit * last_unit // 10 if len(text) > 2 and text[-2] in _CN_UNITS else digit)
+    )
 
 
 class InputLimits:

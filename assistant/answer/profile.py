@@ -22,16 +22,33 @@ from assistant.vocabulary import ACTIONS, ATTESTATIONS, INDUSTRIES, MANUFACTURIN
 _EMPLOYEES = [
     re.compile(r"(\d[\d,]*)\s*(?:名|个)?(?:员工|职工|人)"),
     re.compile(r"(\d[\d,]*)[- ]?(?:employees?|staff|people|workers)", re.I),
+    re.compile(
+        r"(?:headcount|workforce|staff of)\s*(?:of|is|:)?\s*(?:about|around|roughly)?\s*(\d[\d,]*)",
+        re.I,
+    ),
+    re.compile(
+        r"(?:员工|职工)(?:人数)?(?:约|有|共)?\s*(\d[\d,]*|[一二两三四五六七八九十百千]+)\s*(?:人|名)?"
+    ),
+    re.compile(r"([一二两三四五六七八九十百千]{2,})\s*(?:名|个)?(?:员工|职工)"),
 ]
 _REVENUE = [
     re.compile(
-        r"(?:年?营业收入|年营收|营收|年收入|销售额|产值)\s*(?:约|为|达|是)?\s*(\d+(?:[.,]\d+)*)\s*(亿元|万元|亿|万)"
+        r"(?:年?营业收入|年营收|营收|年收入|营业额|销售收入|销售额|产值)\s*(?:约|为|达|是|有)?\s*"
+        r"(\d+(?:[.,]\d+)*)\s*(亿元|万元|亿|万)"
     ),
     re.compile(
         r"(?:revenue|turnover|sales)[^.;,]{0,30}?RMB\s*(\d+(?:[.,]\d+)*)\s*(million|billion)",
         re.I,
     ),
+    # "revenue of 120 million yuan": the currency after the number.
+    re.compile(
+        r"(?:revenue|turnover|sales)[^.;,]{0,30}?(\d+(?:[.,]\d+)*)\s*(million|billion)\s*"
+        r"(?:yuan|RMB|CNY)",
+        re.I,
+    ),
 ]
+# "出口占比三成", "出口占营收的一半": a share in words, as a percentage.
+_SHARE_WORDS = re.compile(r"出口[^，。,;；]{0,12}?(?:([一二三四五六七八九])成|(一半))")
 _SHARE = [
     re.compile(r"出口[^，。,;；]{0,14}?(\d+(?:\.\d+)?)\s*[%％]"),
     re.compile(r"export(?:s|ing)?[^,.;]{0,30}?(\d+(?:\.\d+)?)\s*%", re.I),
@@ -43,7 +60,13 @@ _SHARE = [
     re.compile(r"export (?:revenue|sales)(?:[^.;%]|\.\d|\bi\.e\.){0,60}?(\d+(?:\.\d+)?)\s*%", re.I),
 ]
 _EXPORTS = [
-    (re.compile(r"出口(?:额|总额)?[^，。%％]{0,8}?(\d+(?:\.\d+)?)\s*(亿|万)(美元|元)?"), "zh"),
+    # Exports as a whole, not one channel's ("跨境电商出口额1380万元" is not the firm's exports).
+    (
+        re.compile(
+            r"(?<!电商)(?<!跨境)出口(?:额|总额)?[^，。%％]{0,8}?(\d+(?:\.\d+)?)\s*(亿|万)(美元|元)?"
+        ),
+        "zh",
+    ),
     (
         re.compile(
             r"exports?[^,.;%]{0,30}?(USD|RMB|US\$)\s*(\d+(?:\.\d+)?)\s*(million|billion)?", re.I
@@ -128,7 +151,11 @@ _RD_RATIO = [
     ),
 ]
 _MONTHS_SAID = [
-    re.compile(r"(?:期限|运营|运行|经营|投入使用)(?:了|为|已)?\s*(\d+(?:\.\d+)?)\s*(年|个月)"),
+    re.compile(
+        r"(?:期限|运营|运行|经营|投入使用)(?:了|为|已|是)?\s*(\d{1,3}(?:\.\d+)?|[一二两三四五六七八九十]+)\s*"
+        r"(年|个月)"
+    ),
+    re.compile(r"\bfor (\d{1,3}(?:\.\d+)?)\s*(years?|months?)\b", re.I),
     re.compile(r"(\d+(?:\.\d+)?)[- ](years?|months?)[- ](?:loan|term|lease)", re.I),
     re.compile(
         r"(?:term of|tenor of|in operation for|operating for|operated for)\s*"
@@ -140,7 +167,9 @@ _AREA = re.compile(r"(\d+(?:,\d{3})*)\s*(?:平方米|平米|square met(?:re|er)s
 _COUNT = re.compile(
     r"(\d+)\s*(?:家|local |other )?[^,.;，。]{0,20}?(?:企业|enterprises|exporters|firms)", re.I
 )
-_DATE_ZH = re.compile(r"(\d{4})年(\d{1,2})月(?:(\d{1,2})日)?")
+_DATE_ZH = re.compile(r"(\d{4})年(\d{1,2})月(?:(\d{1,2})[日号])?")
+# 2023-04-10, 2023.4.10, 2023/4/10: year first, so never ambiguous.
+_DATE_NUMERIC = re.compile(r"(?<!\d)(\d{4})[-./](\d{1,2})[-./](\d{1,2})(?!\d)")
 _MONTHS = "january february march april may june july august september october november december"
 _DATE_EN = re.compile(
     r"(?:(\d{1,2}) )?(" + "|".join(_MONTHS.split()) + r")(?: (\d{1,2}),?)? (\d{4})", re.I
@@ -202,9 +231,26 @@ def _piece_around(text: str, start: int, end: int) -> str:
     return text[left:right]
 
 
+def _export_share(text: str, share: re.Match[str] | None) -> float | None:
+    if share is not None:
+        return float(share.group(1)) / 100
+    if words := _SHARE_WORDS.search(text):
+        return 0.5 if words.group(2) else cn_count(words.group(1)) / 10
+    return None
+
+
+def cn_count_or_number(text: str) -> float:
+    return float(text) if re.fullmatch(r"\d+(?:\.\d+)?", text) else cn_count(text)
+
+
 def _date(text: str) -> dt.date | None:
-    if zh := _DATE_ZH.search(text):
-        return dt.date(int(zh.group(1)), int(zh.group(2)), int(zh.group(3) or 1))
+    found = [m for m in (_DATE_ZH.search(text), _DATE_NUMERIC.search(text)) if m]
+    if found:
+        first = min(found, key=lambda m: m.start())
+        try:
+            return dt.date(int(first.group(1)), int(first.group(2)), int(first.group(3) or 1))
+        except ValueError:
+            return None
     if en := _DATE_EN.search(text):
         month = _MONTHS.split().index(en.group(2).lower()) + 1
         day = int(en.group(1) or en.group(3) or 1)
@@ -230,7 +276,9 @@ def _months_in(piece: str) -> float | None:
     match = _first_number(_MONTHS_SAID, piece)
     if match is None:
         return None
-    return float(match.group(1)) * (12 if match.group(2)[0] in "年yY" else 1)
+    months = cn_count_or_number(match.group(1)) * (12 if match.group(2)[0] in "年yY" else 1)
+    # A year ("for 2023 year-end") is not a term: no loan or lease runs a century.
+    return months if months <= 1200 else None
 
 
 def _money_wan(match: re.Match[str]) -> tuple[float, bool]:
@@ -315,6 +363,7 @@ _SERVED = [
 # applying on 10 July 2023"): which version is in force, and whether a window is open.
 _TODAY_SAID = re.compile(
     r"现在是|今天是|目前是|截至今天|截至目前|申报日期|申请日期|拟于|计划于|"
+    r"(?:今天|现在|今日)(?=\s*[，,:：]?\s*\d{4}\s*[年./-])|"
     r"\b(?:today is|as of|we are applying on|we will apply on|we apply on|applying on)\b",
     re.I,
 )
@@ -348,7 +397,9 @@ def profile_from_text(text: str, localities: LocalityMap, today: dt.date | None 
     return Profile(
         region=region,
         industry=industries[0] if industries else None,
-        employees=int(employees.group(1).replace(",", "")) if employees else None,
+        employees=int(cn_count_or_number(employees.group(1).replace(",", "")))
+        if employees
+        else None,
         annual_revenue_wan=(
             to_wan(
                 float(revenue.group(1).replace(",", "")),
@@ -358,7 +409,7 @@ def profile_from_text(text: str, localities: LocalityMap, today: dt.date | None 
             else None
         ),
         ownership=next((o for o, p in _OWNERSHIP if p.search(text)), None),
-        export_share=float(share.group(1)) / 100 if share else None,
+        export_share=_export_share(text, share),
         certifications=certifications,
         above_designated_size=above,
         registered_years=(

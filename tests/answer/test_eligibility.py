@@ -589,3 +589,31 @@ def test_the_words_reader_takes_what_enterprises_say_in_their_own_phrasing() -> 
     assert (
         profile_from_text("目前还没有纳入规模以上工业统计。", places).above_designated_size is False
     )
+
+
+def test_the_words_reader_takes_numbers_and_dates_in_the_styles_people_write() -> None:
+    places = LocalityMap(["样本市", "Sample City"])
+    zh = profile_from_text(
+        "我们是样本市的家电厂，员工三百人，2022年营业额8000万元，出口占比三成，"
+        "2023年3月15号买了一台新设备，花了650万；2023年4月10日签了技改贷款合同500万元，"
+        "贷款期限两年。今天2023年8月1日。",
+        places,
+    )
+    assert (zh.employees, zh.annual_revenue_wan, zh.export_share) == (300, 8000.0, 0.3)
+    assert zh.as_of is not None and zh.as_of.isoformat() == "2023-08-01"
+    actions = {a.kind: a for a in zh.actions}
+    assert actions["buy_equipment"].date is not None
+    assert actions["buy_equipment"].date.isoformat() == "2023-03-15"
+    assert actions["tech_loan"].months == 24.0
+    en = profile_from_text(
+        "Auto parts maker in Sample City. Headcount about 1,200; revenue of 120 million yuan. "
+        "Took a technical transformation loan of 5 million yuan on 2023-04-10 for 24 months.",
+        places,
+    )
+    assert (en.employees, en.annual_revenue_wan) == (1200, 12000.0)
+    loan = next(a for a in en.actions if a.kind == "tech_loan")
+    assert (loan.amount_wan, loan.months) == (500.0, 24.0)
+    assert loan.date is not None and loan.date.isoformat() == "2023-04-10"
+    # One channel's exports are not the firm's exports.
+    channel = profile_from_text("2023年经样本市海关申报的跨境电商出口额是1380万元。", places)
+    assert channel.annual_exports_wan is None
