@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
 
 from assistant.answer.eligibility import LocalityMap
 from assistant.answer.statements import CERTIFICATION_TITLES
@@ -325,7 +328,8 @@ def _action_at(
     stops.append(next((m.start() for m in _SENTENCE_END.finditer(text, match.end())), len(text)))
     following = text[match.start() : min(stops)]
     area = _AREA.search(piece) or _AREA.search(following)
-    return Action(
+    return _valid(
+        Action,
         kind=code,
         amount_wan=_amount_in(piece) or _amount_in(following),
         date=_date(piece) or _date(following),
@@ -394,7 +398,8 @@ def profile_from_text(text: str, localities: LocalityMap, today: dt.date | None 
     served = _first_number(_SERVED, text)
     said_today = _TODAY_SAID.search(text)
     as_of = (_date(text[said_today.end() : said_today.end() + 40]) if said_today else None) or today
-    return Profile(
+    return _valid(
+        Profile,
         region=region,
         industry=industries[0] if industries else None,
         employees=int(cn_count_or_number(employees.group(1).replace(",", "")))
@@ -428,6 +433,23 @@ def profile_from_text(text: str, localities: LocalityMap, today: dt.date | None 
         as_of=as_of,
         free_text=text[:4000],
     )
+
+
+Model = TypeVar("Model", Profile, Action)
+
+
+def _valid(model: type[Model], **fields: Any) -> Model:
+    """The model with every value the words give that it accepts: a figure out of range
+    ("出口占营收150%", "员工99999999999人") is left unread rather than failing the question."""
+    while True:
+        try:
+            return model(**fields)
+        except ValidationError as exc:
+            bad = {str(error["loc"][0]) for error in exc.errors() if error["loc"]}
+            if not bad or not bad <= fields.keys():
+                raise
+            for name in bad:
+                fields[name] = model.model_fields[name].get_default(call_default_factory=True)
 
 
 def _above_designated_size(text: str) -> bool | None:

@@ -28,6 +28,16 @@ def test_ask_and_its_stream_carry_the_eligibility_result(
     assert json.loads(done)["eligibility"]["profile"]["employees"] == 300
     other = client.post("/v1/ask", json={"question": "What is the weather like?"}).json()
     assert other.get("eligibility") is None
+    # Figures out of any range are left unread, not a server error.
+    wild = client.post(
+        "/v1/ask",
+        json={
+            "question": "我们是样本市一家企业，员工99999999999人，出口占营收150%，能申请哪些支持？"
+        },
+    )
+    assert wild.status_code == 200
+    read = wild.json()["eligibility"]["profile"]
+    assert read["employees"] is None and read["export_share"] is None
 
 
 def test_chat_completions_answer_an_enterprise_with_the_matcher(live_server: str) -> None:
