@@ -1,28 +1,54 @@
 """How much? A measure's rate and cap applied to the base the profile gives.
 
-Only where the clause's rate is a share of something the profile states as an action's
-amount (equipment investment, premium paid, warehouse cost, contract value): a rate on an
-increase, on interest or per container has a base the profile does not give, and no
+Only where the clause says its rate is a share of something the profile states as an
+action's amount ("按设备投资额的10%", "30% of the premium actually paid"): a rate on an
+increase, on interest or per container has a base the profile does not give, and a share
+that limits something ("计入部分不超过设备投资额的30%") is not the rate paid. Then no
 estimate is shown rather than a wrong one.
 """
 
 from __future__ import annotations
 
+import re
+
 from assistant.answer.extractive import make_citation
 from assistant.types import Amount, Citation, Document, Estimate, Measure, Profile, SearchHit
 
-# Actions whose stated amount is the base a rate in their clause applies to.
-RATE_BASES = frozenset(
-    {
-        "buy_equipment",
-        "credit_insurance",
-        "overseas_warehouse",
-        "digital_contract",
-        "financial_lease",
-        "trade_fair",
-        "cloud",
-    }
+# Actions whose stated amount can be the base of a rate, with the words a clause uses for
+# that base ("按设备投资额的10%", "50% of the first-year platform service fee"). A rate of
+# anything else (interest paid, an increase, a service fee the profile does not state) has
+# no base here.
+RATE_BASES: dict[str, tuple[str, ...]] = {
+    "buy_equipment": ("设备投资额", "设备购置", "equipment investment", "equipment purchase"),
+    "credit_insurance": ("保费", "premium"),
+    "overseas_warehouse": ("租金", "建设", "租赁费", "rent", "construction", "lease cost"),
+    "digital_contract": ("合同金额", "contract amount", "contract value"),
+    "financial_lease": ("设备价款", "融资租赁"),
+    "trade_fair": ("展位费", "booth fee"),
+    "cloud": ("云服务费", "cloud service fee"),
+}
+# Before a share, words that make it a limit ("计入部分不超过设备投资额的30%"), not the rate
+# the benefit is paid at.
+_LIMIT_BEFORE = re.compile(
+    r"不超过|不得超过|不高于|最多|上限|no more than|not exceed|up to|at most", re.I
 )
+_OF_ZH = re.compile(r"(?:按|按照|以|提高至|提高到|降低至|调整为)([^，。；,;]{1,24}?)的?\s*$")
+_OF_EN = re.compile(r"^\s*of (?:the |its |their )?([^,.;]{1,60})", re.I)
+
+
+def rate_base(text: str, start: int, end: int) -> str | None:
+    """What a share in `text[start:end]` is a share of ("设备投资额", "first-year platform
+    service fee"), or None when the text does not say or the share is a limit."""
+    before = text[max(0, start - 30) : start]
+    clause_start = max(before.rfind(mark) for mark in "，。；,;") + 1
+    before = before[clause_start:]
+    if _LIMIT_BEFORE.search(before):
+        return None
+    if zh := _OF_ZH.search(before):
+        return zh.group(1)
+    if en := _OF_EN.search(text[end : end + 80]):
+        return en.group(1)
+    return None
 
 
 def _wan(value: float, language: str) -> str:
@@ -44,11 +70,13 @@ def estimate(
         for c in measure.conditions
         if c.field == "action" and c.clause_id in {None, measure.clause_id}
     ] or [str(c.value) for c in measure.conditions if c.field == "action"]
+    local = rate.start - hit.chunk.start
+    named = rate_base(hit.chunk.text, local, rate.end - hit.chunk.start)
     base = next(
         (
             action
             for kind in kinds
-            if kind in RATE_BASES
+            if named is not None and any(w in named.lower() for w in RATE_BASES.get(kind, ()))
             for action in profile.actions
             if action.kind == kind and action.amount_wan is not None
         ),

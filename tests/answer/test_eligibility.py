@@ -11,6 +11,7 @@ from rich.cells import cell_len
 from typer.testing import CliRunner
 
 from assistant.answer.eligibility import LocalityMap, evaluate
+from assistant.answer.estimate import rate_base
 from assistant.answer.profile import asks_what_applies, profile_from_text
 from assistant.cli import app, eligibility_table
 from assistant.config import Settings
@@ -617,3 +618,28 @@ def test_the_words_reader_takes_numbers_and_dates_in_the_styles_people_write() -
     # One channel's exports are not the firm's exports.
     channel = profile_from_text("2023年经样本市海关申报的跨境电商出口额是1380万元。", places)
     assert channel.annual_exports_wan is None
+
+
+def test_an_estimate_needs_the_base_its_rate_is_a_share_of(
+    corpus_service: PolicyService,
+) -> None:
+    """12% of the equipment investment is estimated; the interest subsidy's 50% is of the
+    interest paid, and "不超过设备投资额的30%" limits what software may count: neither is
+    worked out on the equipment amount."""
+    buyer = EQUIPMENT_BUYER.model_copy(
+        update={
+            "actions": [
+                Action(kind="buy_equipment", amount_wan=900, date="2022-10-15"),
+                Action(kind="tech_loan", amount_wan=600, date="2022-10-01", months=24),
+            ]
+        }
+    )
+    found = corpus_service.eligibility(buyer, include_unmet=True, limit=1000)
+    raised = measure(found, "ep-equipment-upgrade-2022:2.2").estimate
+    assert raised is not None and raised.amount_wan == 108.0
+    assert measure(found, "ep-equipment-upgrade-2022:3.2").estimate is None
+    assert measure(found, "ep-equipment-upgrade-2022:2.3").estimate is None
+    assert rate_base("按设备投资额的10%给予补助", 7, 10) == "设备投资额"
+    assert rate_base("计入部分不超过设备投资额的30%", 13, 16) is None
+    premium = "receive a subsidy of 50% of the premium actually paid"
+    assert rate_base(premium, 21, 24) == "premium actually paid"
