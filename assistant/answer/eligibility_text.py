@@ -4,6 +4,7 @@ questions that would settle the rest. Its words are in `assistant.answer.message
 
 from __future__ import annotations
 
+from assistant.answer.estimate import computation_text as _computation
 from assistant.answer.messages import messages
 from assistant.text import sentence_spans
 from assistant.types import Citation, EligibilityResult, MeasureResult
@@ -68,12 +69,23 @@ def _line(measure: MeasureResult, n: int, language: str) -> str:
     citation = measure.citations[0]
     where = f"{citation.doc_title} {citation.clause_number or ''}".strip()
     bits = [f"{where}{colon}{_clip(_what_it_gives(measure), 48, citation.clause_number)}"]
-    if measure.estimate is not None:
-        bits.append(f"{words['estimate']}{colon}{measure.estimate.computation}")
+    if (worked := measure.estimate) is not None:
+        # In the answer's own language, whatever language the match was made in.
+        computation = _computation(
+            worked.base_wan,
+            worked.rate_percent,
+            worked.base_wan * worked.rate_percent / 100,
+            worked.cap_wan,
+            language,
+        )
+        bits.append(f"{words['estimate']}{colon}{computation}")
     elif measure.amounts:
         bits.append(f"{words['amount']}{colon}" + ", ".join(a.text for a in measure.amounts[:3]))
-    if measure.deadlines:
-        bits.append(f"{words['deadline']}{colon}{measure.deadlines[-1].text}")
+    # Only a date the clause says things must happen by: "2022年9月1日以后完成安装调试" is
+    # when a window opens, not a deadline.
+    deadlines = [d for d in measure.deadlines if d.kind == "deadline"]
+    if deadlines:
+        bits.append(f"{words['deadline']}{colon}{deadlines[-1].text}")
     if measure.apply_to is not None:
         apply_to = measure.apply_to
         bits.append(f"{words['apply']}{colon}{_clip(apply_to.quote, 36, apply_to.clause_number)}")

@@ -93,12 +93,15 @@ def estimate(
         rate_percent=percent,
         cap_wan=cap_wan,
         amount_wan=round(amount, 4),
-        computation=_computation(base.amount_wan, percent, raw, cap_wan, language),
+        computation=computation_text(base.amount_wan, percent, raw, cap_wan, language),
         citations=[_cite(hit, document, a) for a in (rate, cap) if a is not None],
     )
 
 
-def _computation(base: float, percent: float, raw: float, cap: float | None, language: str) -> str:
+def computation_text(
+    base: float, percent: float, raw: float, cap: float | None, language: str
+) -> str:
+    """ "800万元 × 12% = 96万元，未超过400万元上限", in the language asked for."""
     text = f"{_wan(base, language)} × {percent:g}% = {_wan(raw, language)}"
     if cap is None:
         return text

@@ -11,6 +11,7 @@ from rich.cells import cell_len
 from typer.testing import CliRunner
 
 from assistant.answer.eligibility import LocalityMap, evaluate
+from assistant.answer.eligibility_text import eligibility_answer_text
 from assistant.answer.estimate import rate_base
 from assistant.answer.profile import asks_what_applies, profile_from_text
 from assistant.cli import app, eligibility_table
@@ -643,3 +644,14 @@ def test_an_estimate_needs_the_base_its_rate_is_a_share_of(
     assert rate_base("计入部分不超过设备投资额的30%", 13, 16) is None
     premium = "receive a subsidy of 50% of the premium actually paid"
     assert rate_base(premium, 21, 24) == "premium actually paid"
+
+
+def test_a_date_a_window_opens_on_is_not_shown_as_a_deadline(
+    corpus_service: PolicyService,
+) -> None:
+    found = corpus_service.eligibility(EQUIPMENT_BUYER, limit=1000)
+    text, _ = eligibility_answer_text(found, "zh")
+    line = next(x for x in text.splitlines() if "设备投资额的10%" in x or "第四条" in x)
+    assert "2022年9月1日" not in line  # "…以后完成安装调试": when the window opens
+    # The estimate is in the answer's language, though the profile came as JSON.
+    assert "未超过" in line and "yuan" not in line
