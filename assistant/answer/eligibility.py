@@ -569,6 +569,33 @@ def _action_kinds(measure: Measure) -> set[str]:
     }
 
 
+def _result(
+    condition: Condition,
+    status: str,
+    reason: str,
+    cited: Condition,
+    measure: Measure,
+    context: _Matching,
+    question: str | None,
+) -> ConditionResult:
+    """A condition settled, citing the sentence `cited` (the condition's own, or the one that
+    sets it aside)."""
+    hit = context.hits[measure.clause_id]
+    source = context.hits.get(cited.clause_id or measure.clause_id, hit)
+    return ConditionResult(
+        field=condition.field,
+        operator=condition.operator,
+        value=condition.value,
+        status=status,
+        reason=reason,
+        citation=make_citation(
+            0, source, context.documents[source.chunk.doc_id], cited.start, cited.end
+        ),
+        structured=condition.field != "other",
+        question=question,
+    )
+
+
 def _check_window(
     condition: Condition, measure: Measure, context: _Matching, stated_by: Sequence[str]
 ) -> Verdict:
@@ -767,14 +794,8 @@ class EligibilityMatcher:
     def _checked(self, measure: Measure, context: _Matching) -> list[ConditionResult]:
         """Each distinct condition of the measure settled against the profile, with the
         sentence that settles it cited: the locality first."""
-        profile, places, documents, hits = (
-            context.profile,
-            context.places,
-            context.documents,
-            context.hits,
-        )
-        hit = hits[measure.clause_id]
-        locality = self._locality(documents[measure.doc_id], places, hits)
+        profile, places, hits = context.profile, context.places, context.hits
+        locality = self._locality(context.documents[measure.doc_id], places, hits)
         checked: list[ConditionResult] = [locality] if locality is not None else []
         seen: set[tuple[str, str, str, str | None]] = set()
         stated_by: list[str] = []
@@ -799,23 +820,8 @@ class EligibilityMatcher:
             cited = condition
             if condition.waived_by is not None and reason.startswith("does not apply to"):
                 cited = condition.waived_by  # the sentence that sets it aside settles it
-            source = hits.get(cited.clause_id or measure.clause_id, hit)
-            checked.append(
-                ConditionResult(
-                    field=condition.field,
-                    operator=condition.operator,
-                    value=condition.value,
-                    status=status,
-                    reason=reason,
-                    citation=make_citation(
-                        0, source, documents[source.chunk.doc_id], cited.start, cited.end
-                    ),
-                    structured=condition.field != "other",
-                    question=question_for(condition, context.language)
-                    if status == "unknown"
-                    else None,
-                )
-            )
+            question = question_for(condition, context.language) if status == "unknown" else None
+            checked.append(_result(condition, status, reason, cited, measure, context, question))
         application = self._application(measure, context, stated_by)
         return checked + ([application] if application is not None else [])
 
@@ -832,18 +838,8 @@ class EligibilityMatcher:
         if found is None:
             return None
         status, reason, window = found
-        source = context.hits.get(window.clause_id or measure.clause_id, hit)
-        return ConditionResult(
-            field=window.field,
-            operator=window.operator,
-            value=window.value,
-            status=status,
-            reason=reason,
-            citation=make_citation(
-                0, source, context.documents[source.chunk.doc_id], window.start, window.end
-            ),
-            question=_WINDOW_QUESTION[context.language == "zh"] if status == "unknown" else None,
-        )
+        question = _WINDOW_QUESTION[context.language == "zh"] if status == "unknown" else None
+        return _result(window, status, reason, window, measure, context, question)
 
     @staticmethod
     def _apply_clauses(

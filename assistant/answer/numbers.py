@@ -72,6 +72,8 @@ _MONTHS = {
     )
     for m in names.split()
 }
+# Every spelling of a month's name, full and short.
+MONTH_NAMES = frozenset(_MONTHS)
 _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _DATES = (
     re.compile(r"(?P<y>(?:19|20)\d{2})\s?年\s?(?P<m>\d{1,2})\s?月(?:\s?(?P<d>\d{1,2})\s?日)?"),

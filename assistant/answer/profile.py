@@ -81,32 +81,6 @@ _YEARS = [
     re.compile(r"注册(?:了|满|已满)?\s*(\d+|[一两二三四五六])\s*(年|个月)"),
     re.compile(r"registered[^,.;]{0,40}?(?:for )?(\d+)\s*(years?|months?)", re.I),
 ]
-# "registered there since March 2020", "2019年8月在演示高新区注册": years to the date asked.
-_REGISTERED_ON = [
-    re.compile(r"(\d{4}年\d{1,2}月(?:\d{1,2}日)?)\s*(?:在[^，。；]{0,12}?)?(?:注册|登记注册|成立)"),
-    re.compile(
-        r"(?:registered|incorporated|established)[^.;]{0,40}?\b(?:since|in|on)\s+"
-        r"((?:\d{1,2} )?(?:"
-        + "|".join(
-            [
-                "january",
-                "february",
-                "march",
-                "april",
-                "may",
-                "june",
-                "july",
-                "august",
-                "september",
-                "october",
-                "november",
-                "december",
-            ]
-        )
-        + r")(?: \d{1,2},?)? \d{4})",
-        re.I,
-    ),
-]
 _OWNERSHIP = [
     (
         "foreign_invested",
@@ -177,6 +151,15 @@ _MONTHS = "january february march april may june july august september october n
 _DATE_EN = re.compile(
     r"(?:(\d{1,2}) )?(" + "|".join(_MONTHS.split()) + r")(?: (\d{1,2}),?)? (\d{4})", re.I
 )
+# "registered there since March 2020", "2019年8月在演示高新区注册": years to the date asked.
+_REGISTERED_ON = [
+    re.compile(r"(\d{4}年\d{1,2}月(?:\d{1,2}日)?)\s*(?:在[^，。；]{0,12}?)?(?:注册|登记注册|成立)"),
+    re.compile(
+        r"(?:registered|incorporated|established)[^.;]{0,40}?\b(?:since|in|on)\s+"
+        r"((?:\d{1,2} )?(?:" + "|".join(_MONTHS.split()) + r")(?: \d{1,2},?)? \d{4})",
+        re.I,
+    ),
+]
 _SENTENCE_END = re.compile(r"[。；;!?！？]|\.(?=\s|$)")
 _PIECE = re.compile(r"[，。；;!?！？]|,(?!\d{3})|\.(?=\s|$)|\band\b")
 _ASKS = [

@@ -21,7 +21,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 
-from assistant.answer.numbers import Quantity, extract
+from assistant.answer.numbers import MONTH_NAMES, Quantity, extract
 from assistant.text import sentence_spans
 from assistant.types import Profile
 
@@ -98,17 +98,6 @@ _GENERIC = frozenset(
         "per",
         "cent",
         "percent",
-        "january",
-        "february",
-        "march",
-        "april",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
         "year",
         "years",
         "month",
@@ -118,6 +107,7 @@ _GENERIC = frozenset(
         "actual",
         "amount",
         "total",
+        *MONTH_NAMES,
         "take",
         "form",
         "have",
