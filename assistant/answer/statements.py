@@ -240,10 +240,10 @@ def _holds(word: str, sentence: str, stems: set[str]) -> bool:
     return _stem(word) in stems
 
 
-def _denied(word: str, clauses: list[str]) -> bool:
+def _denied(word: str, clauses: list[tuple[str, set[str], bool]]) -> bool:
     """Whether every clause holding the word negates it."""
-    holding = [c for c in clauses if _holds(word, c, _stems(c))]
-    return bool(holding) and all(negates(c) for c in holding)
+    holding = [negated for clause, stems, negated in clauses if _holds(word, clause, stems)]
+    return bool(holding) and all(holding)
 
 
 def _stems(text: str) -> set[str]:
@@ -286,7 +286,9 @@ class EnterpriseStatements:
         did, with that action's date, which counts as stated in those words; `known`: facts
         true of every sentence (where it is registered, who owns it)."""
         self.known, self.known_stems = known.lower(), _stems(known)
-        self.sentences: list[tuple[str, list[str], set[str], list[Quantity]]] = []
+        self.sentences: list[
+            tuple[str, list[tuple[str, set[str], bool]], set[str], list[Quantity]]
+        ] = []
         pieces = [(t, None) for t in texts if t] + [(t, d) for t, d in dated if t]
         for text, date in pieces:
             for start, end in sentence_spans(text, 0, len(text)):
@@ -294,7 +296,10 @@ class EnterpriseStatements:
                 if sentence:
                     lowered = sentence.lower()
                     stems = _stems(lowered)
-                    clauses = [c for c in _CLAUSE.split(lowered) if c.strip()]
+                    # Each clause with its stems and whether it negates, read once.
+                    clauses = [
+                        (c, _stems(c), negates(c)) for c in _CLAUSE.split(lowered) if c.strip()
+                    ]
                     figures = extract(sentence)
                     if date is not None:
                         value = date.year * 10000 + date.month * 100 + date.day
@@ -349,8 +354,10 @@ class EnterpriseStatements:
             return None
         # All its words read by rules, the part left is a figure: the sentence that holds
         # the whole condition's words must meet it.
-        readings = _readings(condition) if _content_words(condition) else _readings(whole or "")
-        if not any(words for words, _ in readings):
+        readings = _readings(condition)
+        if not readings[0][0]:
+            readings = _readings(whole or "")
+        if not readings[0][0]:
             return None
         required = extract(_NAMED_NUMBER.sub(" ", condition))
         for sentence, clauses, stems, figures in self.sentences:

@@ -339,11 +339,13 @@ _LIST_OUT = re.compile(
 _ITEM_SPLIT = re.compile(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+|、|和|及|或")
 _MONTHS = "january february march april may june july august september october november december"
 _MONTH = {m: i for i, m in enumerate(_MONTHS.split(), start=1)}
-_DATE = (
+# A date as policy documents write it: "2023年1月1日", "1 January 2023" (one group).
+DATE_PATTERN = (
     r"(\d{4}年\d{1,2}月\d{1,2}日|\d{1,2} (?:"
     + "|".join(m.capitalize() for m in _MONTH)
     + r") \d{4})"
 )
+_DATE = DATE_PATTERN
 _DATE_RANGE = re.compile(rf"{_DATE}\s*(?:至|到|to|and)\s*{_DATE}")
 _DATE_AFTER = re.compile(
     rf"(?:{_DATE}\s*(?:以后|之后|起))|(?:(?:after|since|on or after)\s*{_DATE})", re.I

@@ -17,15 +17,10 @@ from __future__ import annotations
 
 import re
 
+from assistant.ingest.restrictions import DATE_PATTERN as _DATE
 from assistant.ingest.restrictions import iso_date
 from assistant.types import Condition
 
-_MONTHS = "january february march april may june july august september october november december"
-_DATE = (
-    r"(\d{4}年\d{1,2}月\d{1,2}日|\d{1,2} (?:"
-    + "|".join(m.capitalize() for m in _MONTHS.split())
-    + r") \d{4})"
-)
 _WINDOW = re.compile(
     rf"(?:申报(?:受理)?时间|受理时间)(?:为|：|:)?\s*{_DATE}\s*(?:至|到|—|-)\s*{_DATE}|"
     rf"(?:applied for|accepted|submitted)\s+(?:from|between)\s+{_DATE}\s+(?:to|until|and)\s+{_DATE}",
