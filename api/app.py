@@ -60,8 +60,7 @@ def create_app(settings: Settings | None = None, service: PolicyService | None =
         if app.state.service is None:
             app.state.service = PolicyService.create(settings)
         try:
-            # Open the index and warm the encoder now, so the first question is not slow.
-            app.state.service.search("warm up", top_k=1)
+            app.state.service.warm_up()
         except IndexNotReadyError as exc:
             log.warning("starting without an index: %s", exc.message)
         yield

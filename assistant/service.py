@@ -82,6 +82,13 @@ class PolicyService:
                 self._index = open_current(self.settings, self.embedder)
             return self._index
 
+    def warm_up(self) -> None:
+        """Open the live index, load the encoder and read the measures now, so that the
+        first question (and the first enterprise asking what applies) is not slow."""
+        index = self.snapshot()
+        self.retriever.search(index, "warm up", 1)
+        self.advisor.measures(index)
+
     def close(self) -> None:
         """Release the open index version now, at shutdown; a later query reopens one."""
         with self._lock:
@@ -97,9 +104,14 @@ class PolicyService:
         progress: ProgressCallback | None = None,
     ) -> IngestReport:
         builder = IndexBuilder(self.settings, self.embedder)
-        return builder.build(
+        report = builder.build(
             corpus_dir or self.settings.corpus_dir, rebuild=rebuild, progress=progress
         )
+        # The new version's measures are read here, as part of the ingestion's cost, rather
+        # than by the first enterprise to ask.
+        if read_current(self.settings.index_dir) is not None:
+            self.advisor.measures(self.snapshot())
+        return report
 
     # -- queries -----------------------------------------------------------------------
 

@@ -11,9 +11,10 @@ A document not in force on the profile's date (or today) rules its measures out.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.answer.estimate import estimate
@@ -53,6 +54,8 @@ class _Matching:
     hits: dict[str, SearchHit]
     language: str
     statements: EnterpriseStatements
+    # Every measure of a document shares its locality: settled once per document.
+    localities: dict[str, ConditionResult | None] = field(default_factory=dict)
 
 
 class LocalityMap:
@@ -69,6 +72,14 @@ class LocalityMap:
                 self.aliases.setdefault(key, set()).update(group)
                 for parent in names[i + 1 :]:
                     self.parents.setdefault(key, set()).update(parent)
+        self._groups: dict[str, set[str]] = {}
+        for group in self.aliases.values():
+            for name in group:
+                self._groups.setdefault(name, set()).update(group)
+
+    def names_of(self, name: str) -> set[str]:
+        """`name` and every alias of the place it names (not the places that contain it)."""
+        return self._groups.get(name, set()) | {name}
 
     @staticmethod
     def _names(part: str) -> set[str]:
@@ -360,10 +371,9 @@ def _check_region(
     if not places:
         return "unknown", "the profile gives no region"
     wanted_names = set(wanted)
-    for name in wanted:  # every alias of the place, but not the places that contain it
-        for aliases in localities.aliases.values() if localities else []:
-            if name in aliases:
-                wanted_names |= aliases
+    if localities is not None:
+        for name in wanted:
+            wanted_names |= localities.names_of(name)
     if places & wanted_names:
         return "met", "registered in the required place"
     return "unmet", f"requires registration in {', '.join(sorted(wanted))}"
@@ -424,6 +434,12 @@ def _check_certification(
     return "unknown", f"requires the {value} certification, which the profile does not list"
 
 
+@functools.lru_cache(maxsize=256)
+def _industries_of_products(products: tuple[str, ...]) -> frozenset[str]:
+    """Read once per profile, not once per measure."""
+    return frozenset(industries_in(" ".join(products)))
+
+
 def _check_industry(
     condition: Condition, profile: Profile, places: set[str], localities: LocalityMap | None
 ) -> Verdict:
@@ -437,7 +453,7 @@ def _check_industry(
             return "met", "in a supported industry"
         # "属于…新能源汽车核心零部件领域的产品": an auto-parts maker whose product is an NEV
         # motor controller makes products of that field.
-        by_product = set(industries_in(" ".join(profile.products))) & listed
+        by_product = _industries_of_products(tuple(profile.products)) & listed
         if by_product:
             return "met", f"its products are in {', '.join(sorted(by_product))}"
         return "unmet", f"limited to {', '.join(sorted(str(v) for v in listed))}"
@@ -724,6 +740,21 @@ _APPLY = re.compile(
 )
 
 
+def apply_clauses(
+    hits: dict[str, SearchHit], documents: dict[str, Document]
+) -> dict[str, Citation]:
+    """Each document's clause saying where to apply."""
+    found: dict[str, Citation] = {}
+    for hit in hits.values():
+        doc_id = hit.chunk.doc_id
+        if doc_id in found:
+            continue
+        match = _APPLY.search(hit.chunk.text)
+        if match:
+            found[doc_id] = make_citation(0, hit, documents[doc_id], hit.chunk.start, hit.chunk.end)
+    return found
+
+
 class EligibilityMatcher:
     """Matches a profile against the measures of an index."""
 
@@ -738,7 +769,13 @@ class EligibilityMatcher:
         hits_by_clause: dict[str, SearchHit],
         include_unmet: bool = False,
         language: str = "en",
+        limit: int | None = None,
+        apply_to: dict[str, Citation] | None = None,
     ) -> list[MeasureResult]:
+        """Every measure's result, met first, then unknown, each in the given order; unmet
+        ones only with `include_unmet`. With a `limit`, only the first `limit` results
+        are sure to be complete: the rest may be left out unworked. `apply_to` is
+        `apply_clauses` of the same clauses, when the caller keeps it."""
         places = self.localities.resolve(profile.region)
         context = _Matching(
             profile,
@@ -749,9 +786,18 @@ class EligibilityMatcher:
             EnterpriseStatements.of(profile, places),
         )
         results: list[tuple[int, MeasureResult]] = []
-        apply_to = self._apply_clauses(hits_by_clause, documents)
+        if apply_to is None:
+            apply_to = apply_clauses(hits_by_clause, documents)
+        listed_open = 0
         for order, measure in enumerate(measures):
+            if not include_unmet:
+                look = self._first_look(measure, context)
+                if look == "unmet":
+                    continue  # not shown, so not worked out
+                if look == "open" and limit is not None and listed_open >= limit:
+                    continue  # it would be listed after `limit` earlier open measures
             result = self._one(measure, context)
+            listed_open += result.status == "unknown"
             if result.status == "unmet" and not include_unmet:
                 continue
             results.append(
@@ -791,11 +837,41 @@ class EligibilityMatcher:
             else None,
         )
 
+    def _first_look(self, measure: Measure, context: _Matching) -> str:
+        """The measure's verdict before citations, statements and windows are worked out:
+        "unmet" when out of the enterprise's locality, not in force on the profile's date,
+        or failing a condition the profile settles; "open" when a condition stays unknown
+        that no statement of the enterprise can settle (so it cannot be met); else
+        "possible". A statement only ever settles an unknown, so neither can change."""
+        locality = self._document_locality(measure.doc_id, context)
+        if locality is not None and locality.status == "unmet":
+            return "unmet"
+        document = context.documents[measure.doc_id]
+        if not in_force_on(document.meta, context.profile.as_of, context.documents):
+            return "unmet"
+        look = "open" if locality is not None and locality.status == "unknown" else "possible"
+        for condition in measure.conditions:
+            if condition.field in {"event_date", "application_window"}:
+                continue
+            status, _ = evaluate(condition, context.profile, context.places, self.localities)
+            if status == "unmet":
+                return "unmet"
+            if status == "unknown" and condition.field not in _STATABLE:
+                look = "open"
+        return look
+
+    def _document_locality(self, doc_id: str, context: _Matching) -> ConditionResult | None:
+        if doc_id not in context.localities:
+            context.localities[doc_id] = self._locality(
+                context.documents[doc_id], context.places, context.hits
+            )
+        return context.localities[doc_id]
+
     def _checked(self, measure: Measure, context: _Matching) -> list[ConditionResult]:
         """Each distinct condition of the measure settled against the profile, with the
         sentence that settles it cited: the locality first."""
-        profile, places, hits = context.profile, context.places, context.hits
-        locality = self._locality(context.documents[measure.doc_id], places, hits)
+        profile, places = context.profile, context.places
+        locality = self._document_locality(measure.doc_id, context)
         checked: list[ConditionResult] = [locality] if locality is not None else []
         seen: set[tuple[str, str, str, str | None]] = set()
         stated_by: list[str] = []
@@ -840,23 +916,6 @@ class EligibilityMatcher:
         status, reason, window = found
         question = _WINDOW_QUESTION[context.language == "zh"] if status == "unknown" else None
         return _result(window, status, reason, window, measure, context, question)
-
-    @staticmethod
-    def _apply_clauses(
-        hits: dict[str, SearchHit], documents: dict[str, Document]
-    ) -> dict[str, Citation]:
-        """Each document's clause saying where to apply."""
-        found: dict[str, Citation] = {}
-        for hit in hits.values():
-            doc_id = hit.chunk.doc_id
-            if doc_id in found:
-                continue
-            match = _APPLY.search(hit.chunk.text)
-            if match:
-                found[doc_id] = make_citation(
-                    0, hit, documents[doc_id], hit.chunk.start, hit.chunk.end
-                )
-        return found
 
     def _locality(
         self, document: Document, places: set[str], hits: dict[str, SearchHit]
@@ -921,6 +980,7 @@ __all__ = [
     "INDUSTRIES",
     "EligibilityMatcher",
     "LocalityMap",
+    "apply_clauses",
     "evaluate",
     "follow_up_questions",
     "in_force_on",

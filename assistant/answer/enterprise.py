@@ -4,11 +4,13 @@ order the question points to, and the chat's answer built from them."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from assistant.answer.asking import elapsed_ms
-from assistant.answer.eligibility import EligibilityMatcher, follow_up_questions
+from assistant.answer.eligibility import EligibilityMatcher, apply_clauses, follow_up_questions
 from assistant.answer.eligibility_text import eligibility_answer_text
 from assistant.answer.follow_up import described_enterprise
 from assistant.answer.profile import profile_from_text
@@ -18,6 +20,7 @@ from assistant.search.store import IndexVersion
 from assistant.text import detect_language
 from assistant.types import (
     Answer,
+    Citation,
     EligibilityResult,
     Language,
     Measure,
@@ -31,25 +34,47 @@ _POINTED_TO = 8
 PROFILE_FROM_WORDS = "profile read from the question; correct it and ask again if it is wrong"
 
 
+@dataclass(frozen=True)
+class _Read:
+    """An index version as the matcher reads it: its measures, its clauses as citable hits,
+    and each document's clause saying where to apply."""
+
+    version: str
+    measures: list[Measure]
+    hits: dict[str, SearchHit]
+    apply_to: dict[str, Citation]
+
+
 class EnterpriseAdvisor:
     """Matches enterprises against the measures of whichever index version it is given."""
 
     def __init__(self, retriever: HybridRetriever) -> None:
         self.retriever = retriever
-        self._cache: tuple[str, list[Measure], dict[str, SearchHit]] | None = None
+        self._cache: _Read | None = None
+        # Concurrent first questions wait for one reading instead of each doing it.
+        self._reading = threading.Lock()
 
     def measures(self, index: IndexVersion) -> list[Measure]:
         """Every measure with all its conditions, read from the version's clauses once per
         version (so a document ingested without a manifest entry is read like any other)."""
-        return self._read(index)[1]
+        return self._read(index).measures
 
-    def _read(self, index: IndexVersion) -> tuple[str, list[Measure], dict[str, SearchHit]]:
-        """The version's measures and its clauses as citable hits, built once per version."""
+    def _read(self, index: IndexVersion) -> _Read:
+        """What the matcher needs of the version, built once per version."""
         cached = self._cache
-        if cached is None or cached[0] != index.version:
-            hits = {c.clause_id: index.as_hit(c) for c in index.chunks}
-            cached = (index.version, measures_of(index.chunks), hits)
-            self._cache = cached
+        if cached is not None and cached.version == index.version:
+            return cached
+        with self._reading:
+            cached = self._cache
+            if cached is None or cached.version != index.version:
+                hits = {c.clause_id: index.as_hit(c) for c in index.chunks}
+                cached = _Read(
+                    index.version,
+                    measures_of(index.chunks),
+                    hits,
+                    apply_clauses(hits, index.documents),
+                )
+                self._cache = cached
         return cached
 
     def eligibility(
@@ -68,11 +93,21 @@ class EnterpriseAdvisor:
         if profile is None:
             profile = profile_from_text(question or "", matcher.localities)
             note = PROFILE_FROM_WORDS
-        _, measures, hits = self._read(index)
+        read = self._read(index)
+        measures = read.measures
         if question:
             measures = self._in_question_order(index, question, measures)
         language = detect_language(question or profile.free_text or "en")
-        results = matcher.match(profile, measures, index.documents, hits, include_unmet, language)
+        results = matcher.match(
+            profile,
+            measures,
+            index.documents,
+            read.hits,
+            include_unmet,
+            language,
+            limit,
+            read.apply_to,
+        )
         return EligibilityResult(
             profile=profile,
             measures=results[:limit],

@@ -122,6 +122,10 @@ class DocumentMeasures:
             and not self._only_states_eligibility(c)
         }
         self.waivers = [w for c in self.chunks for w in _waivers(c)]
+        # A clause is read as the condition of every measure under or beside it: reading it
+        # once per context keeps a long document linear rather than quadratic.
+        self._readings: dict[tuple[str, str], list[Condition]] = {}
+        self._position = {c.clause_id: i for i, c in enumerate(self.chunks)}
 
     def run(self) -> list[Measure]:
         measures: list[Measure] = []
@@ -162,7 +166,7 @@ class DocumentMeasures:
         base = base_id(measure.clause_id)
         siblings = [
             c
-            for c in self.chunks[: self.chunks.index(measure)]
+            for c in self.chunks[: self._position[measure.clause_id]]
             if c.clause_id in self.granting and parent_id(base_id(c.clause_id)) == parent_id(base)
         ]
         if not siblings:
@@ -201,6 +205,13 @@ class DocumentMeasures:
         return condition
 
     def _read(self, chunk: Chunk, context: str) -> list[Condition]:
+        """The clause's conditions read in `context`, as a new list the caller may extend."""
+        key = (chunk.clause_id, context)
+        if key not in self._readings:
+            self._readings[key] = self._read_uncached(chunk, context)
+        return list(self._readings[key])
+
+    def _read_uncached(self, chunk: Chunk, context: str) -> list[Condition]:
         if _RELAXES.search(chunk.text) or (context != "grant" and _PROCEDURE.search(chunk.text)):
             return []
         if context == "require" and _CUMULATIVE.search(chunk.text):
@@ -235,7 +246,7 @@ class DocumentMeasures:
                 if part.clause_id not in self.granting and _REQUIRE.search(part.text):
                     found += self._subtree(sibling)
                     break
-                earlier = self.chunks.index(part) < self.chunks.index(chunk)
+                earlier = self._position[part.clause_id] < self._position[chunk.clause_id]
                 if self._states_terms(part) and earlier:
                     # "…的，可以申请贴息" before "贴息按…50%": the conditions come first.
                     found += self._read(part, "require")
@@ -321,7 +332,7 @@ class DocumentMeasures:
             for other in self.chunks:
                 if other.clause_id in self.granting and other.text.startswith(named.group(1)):
                     return other
-        position = self.chunks.index(chunk)
+        position = self._position[chunk.clause_id]
         for earlier in reversed(self.chunks[:position]):
             if earlier.clause_id in self.granting and base_id(earlier.clause_id) != base_id(
                 chunk.clause_id

@@ -675,14 +675,22 @@ def _leftover(text: str, covered: list[tuple[int, int]]) -> bool:
             keep[i] = False
     rest = "".join(ch if k else " " for ch, k in zip(text, keep, strict=True))
     rest = re.sub(r"[(（](?:including|含)[^)）]*[)）]", " ", rest, flags=re.I)
-    for names in INDUSTRIES.values():
-        for name in names:
-            rest = re.sub(re.escape(name) + r"(?:e?s\b)?", " ", rest, flags=re.I)
+    rest = _INDUSTRY_NAME.sub(" ", rest)
     zh = _FILLER_ZH.sub("", re.sub(r"[A-Za-z]+", "", rest))
     words = [w for w in re.findall(r"[A-Za-z][A-Za-z-]*", rest) if w.lower() not in _FILLER_EN]
     return len(zh) >= 3 or len(words) >= 2
 
 
+# Longest first, so a name that holds another is taken out whole.
+_INDUSTRY_NAME = re.compile(
+    "|".join(
+        re.escape(name) + r"(?:e?s\b)?"
+        for name in sorted(
+            {n for names in INDUSTRIES.values() for n in names}, key=len, reverse=True
+        )
+    ),
+    re.I,
+)
 _LEVEL = re.compile(r"[\u4e00-\u9fff]{2,4}(?:省|市|县|区)(?=专精特新|重点|高新技术|创新型|“|\")")
 OTHER_GROUP = re.compile(r"^[\s\-•·]*(?:\d+\.\s*)?(?:other\b|其他|其余)", re.I)
 _FIRST_RECOGNIZED = re.compile(

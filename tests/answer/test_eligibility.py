@@ -10,7 +10,7 @@ import pytest
 from rich.cells import cell_len
 from typer.testing import CliRunner
 
-from assistant.answer.eligibility import LocalityMap, evaluate
+from assistant.answer.eligibility import LocalityMap, evaluate, follow_up_questions
 from assistant.answer.eligibility_text import eligibility_answer_text
 from assistant.answer.estimate import rate_base
 from assistant.answer.profile import asks_what_applies, profile_from_text
@@ -655,3 +655,22 @@ def test_a_date_a_window_opens_on_is_not_shown_as_a_deadline(
     assert "2022年9月1日" not in line  # "…以后完成安装调试": when the window opens
     # The estimate is in the answer's language, though the profile came as JSON.
     assert "未超过" in line and "yuan" not in line
+
+
+def test_a_limited_match_lists_what_the_full_match_lists_first(
+    corpus_service: PolicyService,
+) -> None:
+    """Measures a first look rules out, or that could only come after `limit` open ones,
+    are not worked out; what is listed is what matching every measure would list first."""
+    index = corpus_service.snapshot()
+    advisor = corpus_service.advisor
+    no_region = Profile(industry="auto_parts", roles=["manufacturer"])
+    for profile in (EXPORTER, EQUIPMENT_BUYER, no_region):
+        for limit in (1, 3, 12):
+            full = advisor.eligibility(index, profile, None, include_unmet=False, limit=10_000)
+            limited = advisor.eligibility(index, profile, None, include_unmet=False, limit=limit)
+            assert [m.model_dump() for m in limited.measures] == [
+                m.model_dump() for m in full.measures[:limit]
+            ]
+            assert limited.follow_up_questions == follow_up_questions(full.measures[:limit])
+    assert len(advisor.eligibility(index, no_region, None, False, 10_000).measures) > 12
