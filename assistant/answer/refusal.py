@@ -8,7 +8,7 @@ Answerability is read from several kinds of evidence, never from one similarity:
   when that clause is in the document the question names (the Notice, a place, a number),
   or the cross-language threshold when that clause is in the other language;
   or it reaches the lower evidence threshold and a clause also holds nearly all the
-  question's naming words (across languages through the policy glossary).
+  question's naming words (across languages through the policy glossary and CC-CEDICT).
 Otherwise the answer is a refusal that says which of the question's words nothing in the
 corpus holds. The thresholds are measured per embedding model on the dev split
 (`evals/calibrate.py`).
@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from assistant.search.dictionary import PER_WORD, general_dictionary
 from assistant.search.glossary import Glossary, policy_glossary
 from assistant.search.keyword import KeywordIndex, tokenize
 from assistant.search.scope import QuestionScope
@@ -309,9 +310,18 @@ def coverage(question_terms: set[str], hit: SearchHit, glossary: Glossary | None
     concepts = glossary.concepts_in(text)
     covered = 0
     for term in question_terms:
-        if term in held or (concepts and glossary.concepts_in(term) & concepts):
+        if (
+            term in held
+            or (concepts and glossary.concepts_in(term) & concepts)
+            or any(t in held or t in text for t in _translated(term))
+        ):
             covered += 1
     return covered / len(question_terms)
+
+
+def _translated(term: str) -> list[str]:
+    """The term's most likely translations, from CC-CEDICT."""
+    return general_dictionary().translations(term)[:PER_WORD]
 
 
 Reason = Literal["similar", "evidence", "key_phrase", "unsupported", "not_covered"]
@@ -342,7 +352,7 @@ class SupportJudge:
         for term in sorted(content_terms(question)):
             if keyword.knows(term):
                 continue
-            bridged = self.glossary.bridge(term)
+            bridged = [*self.glossary.bridge(term), *_translated(term)]
             if any(all(keyword.knows(t) for t in tokenize(b)) for b in bridged if tokenize(b)):
                 continue
             missing.append(term)

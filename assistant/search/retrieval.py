@@ -3,8 +3,9 @@
 Each ranking's scores are normalized over the candidates (dense min-max, BM25 by its best)
 and added with measured weights, so the keyword vote counts whenever it matches and the
 better evidence wins whatever its language: no constant favours one language. Keyword
-search is bridged across languages by the policy glossary, and a clause gains when the
-question names its document (the national Notice, a locality, a document number, a year).
+search is bridged across languages by the policy glossary and, word by word, by CC-CEDICT,
+and a clause gains when the question names its document (the national Notice, a
+locality, a document number, a year).
 Dense candidates are still drawn from each document language separately: the encoder
 scores a passage in the question's own language higher, and a pool taken from all clauses
 at once could hold none in the other.
@@ -21,6 +22,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.search.batching import QueryBatcher
+from assistant.search.dictionary import general_dictionary
 from assistant.search.embedding import Embedder
 from assistant.search.glossary import policy_glossary
 from assistant.search.scope import QuestionScope, ScopeReader
@@ -70,7 +72,13 @@ class HybridRetriever:
         query_vector = self._query_vector(query)
         dense = self._dense(index, query_vector, pool, filters)
 
-        bridged = " ".join([query, *policy_glossary().bridge(query)])
+        bridged = " ".join(
+            [
+                query,
+                *policy_glossary().bridge(query),
+                *general_dictionary().bridge(query, index.keyword.knows),
+            ]
+        )
         keyword_scores = index.keyword.scores(bridged)
         mask = index.mask(filters)
         if mask is not None and keyword_scores.size:
