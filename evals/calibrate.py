@@ -28,9 +28,9 @@ from assistant.answer.refusal import (
     COVERAGE_THRESHOLD,
     MIN_COVERED_TERMS,
     SupportJudge,
+    best_by_language,
     content_terms,
     coverage,
-    crosses_language,
     holds_phrase,
     is_instruction,
     key_phrase,
@@ -210,13 +210,17 @@ class _Evidence:
     named: bool  # the best clause is in the document the question names
     key_phrase: bool
     covered: bool
-    crossed: bool  # the best clause is in the other language
+    same: float  # the best similarity in the question's language
+    other: float  # and in the other language
 
     def answered(self, support: float, scope: float, evidence: float, cross: float) -> bool:
         threshold = scope if self.named else support
-        if self.crossed:
-            threshold = min(threshold, cross)
-        return self.key_phrase or self.best >= threshold or (self.covered and self.best >= evidence)
+        return (
+            self.key_phrase
+            or self.same >= threshold
+            or self.other >= min(threshold, cross)
+            or (self.covered and self.best >= evidence)
+        )
 
 
 def _evidence(question: str, searches: Searches, weights: tuple[float, float]) -> _Evidence | None:
@@ -237,7 +241,7 @@ def _evidence(question: str, searches: Searches, weights: tuple[float, float]) -
     covered = len(terms) >= MIN_COVERED_TERMS and any(
         coverage(terms, h, judge.glossary) >= COVERAGE_THRESHOLD for h in hits
     )
-    return _Evidence(best, named, held, covered, crosses_language(question, hits))
+    return _Evidence(best, named, held, covered, *best_by_language(question, hits))
 
 
 def _choose_thresholds(

@@ -5,8 +5,9 @@ Answerability is read from several kinds of evidence, never from one similarity:
 - a retrieved clause holds the question's key phrase (its longest run of naming words):
   answered, whatever the encoder thinks of it;
 - the best clause's dense similarity reaches the support threshold, or the scope threshold
-  when that clause is in the document the question names (the Notice, a place, a number),
-  or the cross-language threshold when that clause is in the other language;
+  when that clause is in the document the question names (the Notice, a place, a number);
+  the best clause in the other language is read against the lower cross-language
+  threshold, even when one in the question's language scores higher but under its bar;
   or it reaches the lower evidence threshold and a clause also holds nearly all the
   question's naming words (across languages through the policy glossary and CC-CEDICT).
 Otherwise the answer is a refusal that says which of the question's words nothing in the
@@ -16,6 +17,7 @@ corpus holds. The thresholds are measured per embedding model on the dev split
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -201,13 +203,14 @@ COVERAGE_THRESHOLD = 0.8
 MIN_COVERED_TERMS = 2
 
 
-def crosses_language(question: str, hits: list[SearchHit]) -> bool:
-    """Whether the clause of best dense similarity is in the other language than the
-    question: then the similarity is on the lower cross-language scale."""
-    if not hits:
-        return False
-    best = max(hits, key=lambda h: h.dense_score or 0.0)
-    return best.chunk.language != detect_language(question)
+def best_by_language(question: str, hits: list[SearchHit]) -> tuple[float, float]:
+    """The best dense similarity among the clauses in the question's language, and among
+    those in the other: each is read on its own scale, and minus infinity where there is
+    none, so no threshold is met by a clause that is not there."""
+    language = detect_language(question)
+    same = [h.dense_score or 0.0 for h in hits if h.chunk.language == language]
+    other = [h.dense_score or 0.0 for h in hits if h.chunk.language != language]
+    return max(same, default=-math.inf), max(other, default=-math.inf)
 
 
 def content_terms(text: str) -> set[str]:
@@ -305,6 +308,7 @@ def coverage(question_terms: set[str], hit: SearchHit, glossary: Glossary | None
     if not question_terms:
         return 0.0
     text = hit.chunk.embed_text
+    lowered = text.lower()
     held = content_terms(text)
     glossary = glossary or policy_glossary()
     concepts = glossary.concepts_in(text)
@@ -313,7 +317,7 @@ def coverage(question_terms: set[str], hit: SearchHit, glossary: Glossary | None
         if (
             term in held
             or (concepts and glossary.concepts_in(term) & concepts)
-            or any(t in held or t in text for t in _translated(term))
+            or any(t in held or t in lowered for t in _translated(term))
         ):
             covered += 1
     return covered / len(question_terms)
@@ -380,9 +384,10 @@ class SupportJudge:
             bool(hits) and scope.weight(hits[0].chunk.doc_id, level_of(hits[0].chunk.doc_id)) >= 1
         )
         threshold = self.tuning.scope_threshold if named else self.tuning.support_threshold
-        if crosses_language(question, hits):
-            threshold = min(threshold, self.tuning.cross_language_threshold)
-        if best >= threshold:
+        same, other = best_by_language(question, hits)
+        # A clause in the other language is read on the lower cross-language scale, even
+        # when a clause in the question's own language scores higher but under its bar.
+        if same >= threshold or other >= min(threshold, self.tuning.cross_language_threshold):
             return Support(True, "similar", best)
         terms = content_terms(question)
         covering: tuple[SearchHit, ...] = ()

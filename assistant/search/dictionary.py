@@ -134,8 +134,9 @@ class BilingualDictionary:
             for rank, sense in enumerate(senses):
                 for word in _sense_words(sense):
                     to_english.setdefault(chinese, set()).add(word)
-                    # A word that is the entry's first sense is what the entry means.
-                    to_chinese.setdefault(word, []).append((rank, len(senses), chinese))
+                    if " " not in word:  # a question's words are looked up one by one
+                        # A word that is the entry's first sense is what the entry means.
+                        to_chinese.setdefault(word, []).append((rank, len(senses), chinese))
         self._to_english = to_english
         self._to_chinese = {
             key: list(dict.fromkeys(c for *_, c in sorted(found)))
@@ -182,21 +183,22 @@ class BilingualDictionary:
         words += [w for run in _CJK_WORD.findall(text) for w in jieba.lcut(run) if len(w) > 1]
         terms: list[str] = []
         for word in words:
-            terms += [t for t in self.translations(word) if known(t)][:PER_WORD]
+            found = [t for t in self.translations(word) if all(known(w) for w in t.split())]
+            terms += found[:PER_WORD]
         return list(dict.fromkeys(terms))
 
 
 def _sense_words(sense: str) -> list[str]:
-    """The English word a sense gives, when it gives one: "securities", "to tutor",
-    "agreement (between parties)". Longer glosses explain rather than translate."""
+    """The English a sense gives, when it is a word or two: "securities", "to tutor",
+    "local government", "agreement (between parties)". Longer glosses explain rather
+    than translate."""
     sense = _BRACKETED.sub(" ", sense).strip().lower()
     if not sense or _NOT_A_MEANING.match(sense):
         return []
-    sense = re.sub(r"^(?:to|a|an|the)\s+", "", sense)
-    words = sense.split()
-    if len(words) != 1 or not _ENGLISH_WORD.fullmatch(words[0]):
+    words = re.sub(r"^(?:to|a|an|the)\s+", "", sense).split()
+    if not 1 <= len(words) <= 2 or not all(_ENGLISH_WORD.fullmatch(w) for w in words):
         return []
-    return [] if words[0] in _GENERAL else words
+    return [] if words[-1] in _GENERAL else [" ".join(words)]
 
 
 def cedict_path() -> Path:

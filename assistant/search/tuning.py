@@ -50,17 +50,17 @@ GEMMA_MODEL_ID = "sentence-transformers:embeddinggemma-300m"
 
 TUNED: dict[str, Tuning] = {
     USE_MODEL_ID: Tuning(
-        keyword_weight=0.75,
-        scope_weight=0.5,
+        keyword_weight=1.0,
+        scope_weight=0.15,
         support_threshold=0.40,
         scope_threshold=0.40,
-        evidence_threshold=0.32,
-        cross_language_threshold=0.34,
+        evidence_threshold=0.26,
+        cross_language_threshold=0.32,
     ),
     GEMMA_MODEL_ID: Tuning(
         keyword_weight=0.25,
-        scope_weight=0.15,
-        support_threshold=0.46,
+        scope_weight=0.0,
+        support_threshold=0.50,
         scope_threshold=0.46,
         evidence_threshold=0.32,
         cross_language_threshold=0.42,

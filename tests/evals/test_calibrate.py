@@ -36,16 +36,29 @@ def test_unset_constants_are_the_models_own() -> None:
 
 
 def test_evidence_answers_by_key_phrase_similarity_or_covered_words() -> None:
-    low = _Evidence(best=0.2, named=False, key_phrase=False, covered=False, crossed=False)
+    def read(
+        best: float, named: bool, phrase: bool, covered: bool, other: float = 0.0
+    ) -> _Evidence:
+        return _Evidence(
+            best, named, phrase, covered, same=best if best > other else 0.0, other=other
+        )
+
+    low = read(0.2, named=False, phrase=False, covered=False)
     assert not low.answered(0.4, 0.4, 0.3, 0.4)
-    assert _Evidence(0.2, False, True, False, False).answered(0.4, 0.4, 0.3, 0.4)
-    assert _Evidence(0.35, False, False, True, False).answered(0.4, 0.4, 0.3, 0.4)
-    assert not _Evidence(0.35, False, False, False, False).answered(0.4, 0.4, 0.3, 0.3)
+    assert read(0.2, False, True, False).answered(0.4, 0.4, 0.3, 0.4)
+    assert read(0.35, False, False, True).answered(0.4, 0.4, 0.3, 0.4)
+    assert not read(0.35, False, False, False).answered(0.4, 0.4, 0.3, 0.3)
     # in the document the question names, the scope threshold applies
-    assert _Evidence(0.35, True, False, False, False).answered(0.4, 0.3, 0.3, 0.4)
+    assert read(0.35, True, False, False).answered(0.4, 0.3, 0.3, 0.4)
     # across languages, the lower cross-language threshold applies, and only there
-    assert _Evidence(0.35, False, False, False, True).answered(0.4, 0.4, 0.3, 0.34)
-    assert not _Evidence(0.35, True, False, False, True).answered(0.4, 0.4, 0.3, 0.36)
+    assert read(0.35, False, False, False, other=0.35).answered(0.4, 0.4, 0.3, 0.34)
+    assert not read(0.35, True, False, False, other=0.35).answered(0.4, 0.4, 0.3, 0.36)
+    assert not read(0.35, False, False, False).answered(0.4, 0.4, 0.3, 0.34)
+    # a clause in the other language is read on its scale even when one in the question's
+    # own language scores higher, under its bar
+    both = _Evidence(0.38, False, False, False, same=0.38, other=0.36)
+    assert both.answered(0.4, 0.4, 0.3, 0.34)
+    assert not both.answered(0.4, 0.4, 0.3, 0.37)
 
 
 def test_calibration_searches_only_the_dev_questions(harness: Harness) -> None:

@@ -43,12 +43,15 @@ def test_senses_that_are_references_or_explanations_translate_nothing() -> None:
         [
             "# a comment",
             "證券 证券 [zheng4 quan4] /negotiable security (finance)/securities/",
+            "說明 说明 [shuo1 ming2] /to explain in some detail what is meant/",
             "辦 办 [ban4] /to do/",  # one character: not a word to bridge
             "倉 仓 [cang1] /variant of 艙|舱/",
             "倉庫 仓库 [cang1 ku4] /see 倉儲|仓储/warehouse/",
         ]
     )
-    assert dictionary.english_for("证券") == {"securities"}
+    assert dictionary.english_for("证券") == {"negotiable security", "securities"}
+    assert dictionary.chinese_for("security") == []  # two-word senses are not looked up
+    assert dictionary.english_for("说明") == set()
     assert dictionary.english_for("仓库") == {"warehouse"}
     assert dictionary.chinese_for("do") == []
     assert word_forms("warehouses")[:3] == ["warehouses", "warehouse", "warehous"]
