@@ -33,6 +33,15 @@ from assistant.types import SearchHit
 QUERY_CACHE_SIZE = 2048
 
 
+def _bridged(query: str, index: IndexVersion) -> str:
+    """The query with its policy terms and its words in the other language added, as far
+    as the index holds them."""
+    glossary_terms = policy_glossary().bridge(query)
+    return " ".join(
+        [query, *glossary_terms, *general_dictionary().bridge(query, index.keyword.knows)]
+    )
+
+
 class HybridRetriever:
     """Dense + keyword retrieval fused on normalized scores, with scope and filters."""
 
@@ -72,14 +81,7 @@ class HybridRetriever:
         query_vector = self._query_vector(query)
         dense = self._dense(index, query_vector, pool, filters)
 
-        bridged = " ".join(
-            [
-                query,
-                *policy_glossary().bridge(query),
-                *general_dictionary().bridge(query, index.keyword.knows),
-            ]
-        )
-        keyword_scores = index.keyword.scores(bridged)
+        keyword_scores = index.keyword.scores(_bridged(query, index))
         mask = index.mask(filters)
         if mask is not None and keyword_scores.size:
             keyword_scores = np.where(mask, keyword_scores, 0.0)
