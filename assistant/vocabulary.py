@@ -10,6 +10,7 @@ change to the rule code.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,19 @@ _DATA: dict[str, Any] = json.loads(DATA.read_text("utf-8"))
 INDUSTRIES: dict[str, tuple[str, ...]] = {
     code: tuple(names) for code, names in _DATA["industries"].items()
 }
+
+
+def name_pattern(name: str) -> str:
+    """A vocabulary name as a regex: an English name is a whole word ("nev" is not in
+    "never"), plural or not; a Chinese one is found anywhere."""
+    escaped = re.escape(name.lower())
+    return rf"(?<![a-z]){escaped}(?:e?s)?(?![a-z])" if name.isascii() else escaped
+
+
+# One pattern per industry, for "does this text name it?".
+INDUSTRY_PATTERNS: dict[str, re.Pattern[str]] = {
+    code: re.compile("|".join(name_pattern(n) for n in names)) for code, names in INDUSTRIES.items()
+}
 # Industries whose firms make things: a profile in one of them is a manufacturer unless it
 # says otherwise.
 MANUFACTURING = frozenset(_DATA["manufacturing"])
@@ -54,4 +68,14 @@ ROLES = _terms(_DATA["roles"])
 ACTIONS = _terms(_DATA["actions"])
 ATTESTATIONS = _terms(_DATA["attestations"])
 
-__all__ = ["ACTIONS", "ATTESTATIONS", "DATA", "INDUSTRIES", "MANUFACTURING", "ROLES", "Term"]
+__all__ = [
+    "ACTIONS",
+    "ATTESTATIONS",
+    "DATA",
+    "INDUSTRIES",
+    "INDUSTRY_PATTERNS",
+    "MANUFACTURING",
+    "ROLES",
+    "Term",
+    "name_pattern",
+]

@@ -35,6 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assistant.answer.enterprise import corpus_localities
 from assistant.answer.profile import profile_from_text
 from assistant.config import Settings
 from assistant.search.embedding import Embedder, create_embedder
@@ -244,12 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def profile_of(text: str, service: PolicyService) -> Profile:
     """The profile the chat would read from `text` (for checking the reader against labels)."""
-    index = service.snapshot()
-    from assistant.answer.eligibility import LocalityMap
-
-    return profile_from_text(
-        text, LocalityMap(d.meta.region or "" for d in index.documents.values())
-    )
+    return profile_from_text(text, corpus_localities(service.snapshot()))
 
 
 if __name__ == "__main__":

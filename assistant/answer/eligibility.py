@@ -758,8 +758,8 @@ def apply_clauses(
 class EligibilityMatcher:
     """Matches a profile against the measures of an index."""
 
-    def __init__(self, regions: Iterable[str]) -> None:
-        self.localities = LocalityMap(regions)
+    def __init__(self, localities: LocalityMap) -> None:
+        self.localities = localities
 
     def match(
         self,

@@ -10,12 +10,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.answer.asking import elapsed_ms
-from assistant.answer.eligibility import EligibilityMatcher, apply_clauses, follow_up_questions
+from assistant.answer.eligibility import (
+    EligibilityMatcher,
+    LocalityMap,
+    apply_clauses,
+    follow_up_questions,
+)
 from assistant.answer.eligibility_text import eligibility_answer_text
 from assistant.answer.follow_up import described_enterprise
 from assistant.answer.profile import profile_from_text
 from assistant.ingest.measures import measures_of, parent_id
 from assistant.search.retrieval import HybridRetriever
+from assistant.search.scope import bracketed_aliases
 from assistant.search.store import IndexVersion
 from assistant.text import detect_language
 from assistant.types import (
@@ -32,6 +38,22 @@ from assistant.types import (
 # How many retrieved clauses say what the enterprise is after.
 _POINTED_TO = 8
 PROFILE_FROM_WORDS = "profile read from the question; correct it and ask again if it is wrong"
+
+
+def corpus_localities(index: IndexVersion) -> LocalityMap:
+    """The places of the version's documents: each document's region, its place also by
+    the name its text gives it in brackets ("Sample Port City (样港市)"), as the search
+    scope knows it."""
+    regions = []
+    for document in index.documents.values():
+        region = document.meta.region or ""
+        first, _, rest = region.partition(",")
+        if first and "(" not in first:
+            aliases = sorted(bracketed_aliases(document.text, first.strip()))
+            if aliases:
+                first = f"{first.strip()} ({aliases[0]})"
+        regions.append(first + (f",{rest}" if rest else ""))
+    return LocalityMap(regions)
 
 
 @dataclass(frozen=True)
@@ -88,7 +110,7 @@ class EnterpriseAdvisor:
         """The measures the enterprise qualifies for (met), may qualify for (unknown) and,
         on request, is ruled out of (unmet), each with cited conditions. `question`, when
         given, has been checked by the caller."""
-        matcher = EligibilityMatcher(d.meta.region or "" for d in index.documents.values())
+        matcher = EligibilityMatcher(corpus_localities(index))
         note = None
         if profile is None:
             profile = profile_from_text(question or "", matcher.localities)

@@ -20,7 +20,14 @@ from assistant.ingest.conditions import to_wan
 from assistant.ingest.restrictions import all_vocabulary_matches, vocabulary_matches
 from assistant.text import cn_count
 from assistant.types import Action, Profile
-from assistant.vocabulary import ACTIONS, ATTESTATIONS, INDUSTRIES, MANUFACTURING, ROLES
+from assistant.vocabulary import (
+    ACTIONS,
+    ATTESTATIONS,
+    INDUSTRIES,
+    MANUFACTURING,
+    ROLES,
+    name_pattern,
+)
 
 _EMPLOYEES = [
     re.compile(r"(\d[\d,]*)\s*(?:名|个)?(?:员工|职工|人)"),
@@ -356,14 +363,54 @@ _TODAY_SAID = re.compile(
 )
 
 
-def profile_from_text(text: str, localities: LocalityMap, today: dt.date | None = None) -> Profile:
-    """Rules that read an enterprise's description; what they cannot read stays None."""
-    region = None
+# A place the description says the enterprise is not in: "(not in the Demo Hi-tech Zone)".
+_NOT_THERE = re.compile(
+    r"(?:\bnot|\boutside)\s+(?:registered\s+)?(?:in\s+)?(?:the\s+)?$|不在$|不属于$", re.I
+)
+# Where it says it is registered or based: "registered in …", "在样港市注册", "位于…".
+_REGISTERED_BEFORE = re.compile(
+    r"(?:registered|based|located|incorporated|headquartered)\s+(?:in|at)\s+"
+    r"(?:[\w-]+[\s,]*){0,5}[(（]?\s*$|(?:注册(?:地)?(?:在|于)|位于|落户(?:在|于)?|坐落(?:在|于))[^，。；]{0,12}$",
+    re.I,
+)
+_REGISTERED_AFTER = re.compile(r"^[^，。；,.]{0,12}注册")
+
+
+def _region(text: str, localities: LocalityMap) -> str | None:
+    """The place the enterprise is registered in: among the corpus's places the text names
+    (and does not deny), those it says it is registered or based in, the most specific of
+    them (a city over its province), the longest name first."""
     lowered = text.lower()
+    named: list[tuple[str, bool]] = []
     for names in localities.aliases.values():
         for name in names:
-            if name in lowered and (region is None or len(name) > len(region)):
-                region = name
+            for found in re.finditer(re.escape(name), lowered):
+                before = lowered[max(0, found.start() - 60) : found.start()]
+                if _NOT_THERE.search(before[-30:]):
+                    continue
+                registered = bool(
+                    _REGISTERED_BEFORE.search(before)
+                    or _REGISTERED_AFTER.match(lowered[found.end() :])
+                )
+                named.append((name, registered))
+    if not named:
+        return None
+    pool = {n for n, registered in named if registered} or {n for n, _ in named}
+    inner = [
+        n
+        for n in pool
+        if not any(
+            n in localities.resolve(other) and n not in localities.names_of(other)
+            for other in pool
+            if other != n
+        )
+    ]
+    return max(inner or pool, key=lambda n: (len(n), n))
+
+
+def profile_from_text(text: str, localities: LocalityMap, today: dt.date | None = None) -> Profile:
+    """Rules that read an enterprise's description; what they cannot read stays None."""
+    region = _region(text, localities)
     employees = _first_number(_EMPLOYEES, text)
     revenue = _first_number(_REVENUE, text)
     share = _first_number(_SHARE, text)
@@ -468,7 +515,7 @@ def _industries_named(text: str) -> list[str]:
         (m.start(), -len(name), m.end(), code)
         for code, names in INDUSTRIES.items()
         for name in names
-        for m in re.finditer(re.escape(name.replace("-", " ")), lowered)
+        for m in re.finditer(name_pattern(name.replace("-", " ")), lowered)
     )
     if not mentions:
         return []

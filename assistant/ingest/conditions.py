@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from assistant.text import cn_count
 from assistant.types import Amount, Chunk, Condition, Measure
-from assistant.vocabulary import INDUSTRIES
+from assistant.vocabulary import INDUSTRY_PATTERNS
 
 _NUM = r"(\d+(?:[.,]\d+)*)"
 
@@ -171,7 +171,7 @@ def to_wan(value: float, unit: str | None) -> float:
 
 def industries_in(text: str) -> list[str]:
     lowered = text.lower()
-    return [code for code, names in INDUSTRIES.items() if any(n in lowered for n in names)]
+    return [code for code, pattern in INDUSTRY_PATTERNS.items() if pattern.search(lowered)]
 
 
 def _sentences(text: str) -> Iterator[tuple[int, int]]:

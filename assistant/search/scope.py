@@ -125,7 +125,8 @@ _ZH_PLACE = r"[\u4e00-\u9fff]{1,12}(?:省|市|县|区|镇|州|盟|旗)"
 _EN_PLACE = r"(?:[A-Z][\w-]*\s+){1,5}(?:Province|City|County|District|Zone|Town|Prefecture)"
 
 
-def _aliases_in(text: str, name: str) -> set[str]:
+def bracketed_aliases(text: str, name: str) -> set[str]:
+    """The other names the text gives the place `name` in brackets beside it."""
     head = text[:20_000]
     escaped = re.escape(name)
     found = set()
@@ -159,7 +160,7 @@ class ScopeReader:
             meta = document.meta
             names.levels[doc_id] = meta.level
             for name in locality_names(meta.region):
-                for alias in {name, *_aliases_in(document.text, name)}:
+                for alias in {name, *bracketed_aliases(document.text, name)}:
                     names.localities.setdefault(alias.lower(), set()).add(doc_id)
             if meta.doc_number:
                 names.numbers[_normalize_number(meta.doc_number)] = doc_id

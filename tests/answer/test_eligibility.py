@@ -16,6 +16,7 @@ from assistant.answer.estimate import rate_base
 from assistant.answer.profile import asks_what_applies, profile_from_text
 from assistant.cli import app, eligibility_table
 from assistant.config import Settings
+from assistant.ingest.conditions import industries_in
 from assistant.ingest.restrictions import read_clause
 from assistant.search.embedding import UniversalSentenceEncoder
 from assistant.service import PolicyService
@@ -674,3 +675,41 @@ def test_a_limited_match_lists_what_the_full_match_lists_first(
             ]
             assert limited.follow_up_questions == follow_up_questions(full.measures[:limit])
     assert len(advisor.eligibility(index, no_region, None, False, 10_000).measures) > 12
+
+
+def test_the_words_reader_takes_the_place_registered_in_not_one_denied_or_merely_named() -> None:
+    places = LocalityMap(
+        [
+            "样本市 (Sample City), 示例省",
+            "示例省 (Example Province)",
+            "演示高新技术产业开发区 (Demo Hi-tech Zone), 样本市, 示例省",
+            "样例县",
+        ]
+    )
+
+    def region(text: str) -> str | None:
+        return profile_from_text(text, places).region
+
+    assert region("We are registered in Sample City (not in the Demo Hi-tech Zone).") == (
+        "sample city"
+    )
+    # the city, not the province that holds it, however long its name
+    assert region("Registered in Dongcheng District of Sample City, Example Province.") == (
+        "sample city"
+    )
+    # where it is registered, not a place whose subsidy it mentions
+    assert region(
+        "We run a mill registered in Sample County (样例县). Project A received Example "
+        "Province's provincial equipment upgrade subsidy."
+    ) == ("样例县")
+    assert region("我们是在样本市注册的企业，不在演示高新区。") == "样本市"
+    assert region("我们在演示高新区注册3年") == "演示高新区"
+
+
+def test_an_english_industry_name_is_a_whole_word() -> None:
+    """ "Never listed as dishonest" does not name new energy vehicles (nev)."""
+    places = LocalityMap(["样本市 (Sample City), 示例省"])
+    text = "We make air fryers in Sample City. Never listed as dishonest."
+    assert profile_from_text(text, places).industry != "nev"
+    assert "nev" not in industries_in("It has never been listed as a dishonest entity.")
+    assert "nev" in industries_in("Enterprises exporting NEVs")
