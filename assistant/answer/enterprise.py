@@ -59,12 +59,13 @@ def corpus_localities(index: IndexVersion) -> LocalityMap:
 @dataclass(frozen=True)
 class _Read:
     """An index version as the matcher reads it: its measures, its clauses as citable hits,
-    and each document's clause saying where to apply."""
+    each document's clause saying where to apply, and its places."""
 
     version: str
     measures: list[Measure]
     hits: dict[str, SearchHit]
     apply_to: dict[str, Citation]
+    localities: LocalityMap
 
 
 class EnterpriseAdvisor:
@@ -95,6 +96,7 @@ class EnterpriseAdvisor:
                     measures_of(index.chunks),
                     hits,
                     apply_clauses(hits, index.documents),
+                    corpus_localities(index),
                 )
                 self._cache = cached
         return cached
@@ -110,12 +112,12 @@ class EnterpriseAdvisor:
         """The measures the enterprise qualifies for (met), may qualify for (unknown) and,
         on request, is ruled out of (unmet), each with cited conditions. `question`, when
         given, has been checked by the caller."""
-        matcher = EligibilityMatcher(corpus_localities(index))
+        read = self._read(index)
+        matcher = EligibilityMatcher(read.localities)
         note = None
         if profile is None:
             profile = profile_from_text(question or "", matcher.localities)
             note = PROFILE_FROM_WORDS
-        read = self._read(index)
         measures = read.measures
         if question:
             measures = self._in_question_order(index, question, measures)

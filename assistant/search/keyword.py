@@ -13,7 +13,7 @@ import numpy.typing as npt
 
 _WORD = re.compile(r"[\w\u3400-\u9fff]+", re.UNICODE)
 _HAS_CJK = re.compile(r"[\u3400-\u9fff]")
-_STOPWORDS = frozenset(
+STOPWORDS = frozenset(
     [
         "a",
         "an",
@@ -124,7 +124,7 @@ def tokenize(text: str) -> list[str]:
             tokens.extend(t for t in jieba.lcut_for_search(word) if t.strip())
         else:
             tokens.append(word)
-    return [t for t in tokens if t not in _STOPWORDS]
+    return [t for t in tokens if t not in STOPWORDS]
 
 
 class KeywordIndex:
