@@ -545,6 +545,32 @@ def _content_root(soup: BeautifulSoup) -> Tag:
     return root
 
 
+_SAMPLE_NOTICE = re.compile(
+    r"示例文件|虚构|演示而编写|并非.{0,12}正式|illustrative sample|fictional sample|"
+    r"not an official",
+    re.IGNORECASE,
+)
+
+
+def _notices_outside(soup: BeautifulSoup, root: Tag) -> list[str]:
+    from bs4.element import Tag
+
+    body = soup.body
+    if body is None or root is body or root is soup:
+        return []
+    inside = {id(tag) for tag in root.find_all(True)} | {id(root)}
+    found = []
+    for element in body.find_all(_BLOCK_TAGS):
+        if not isinstance(element, Tag) or id(element) in inside:
+            continue
+        if element.find(_BLOCK_TAGS) is not None:
+            continue
+        text = element.get_text()
+        if _SAMPLE_NOTICE.search(text):
+            found.append(text)
+    return found
+
+
 def _load_html(data: bytes, name: str) -> LoadedText:
     from bs4 import BeautifulSoup
     from bs4.element import Tag
@@ -555,6 +581,10 @@ def _load_html(data: bytes, name: str) -> LoadedText:
         tag.decompose()
     builder = _TextBuilder()
     root = _content_root(soup)
+    # A page's notice that it is a sample, above its <main>, is the document's own label:
+    # kept, first, so the text says so wherever it is quoted.
+    for notice in _notices_outside(soup, root):
+        builder.add(notice)
     for element in root.find_all(_BLOCK_TAGS):
         if not isinstance(element, Tag) or element.find(_BLOCK_TAGS) is not None:
             continue

@@ -235,25 +235,7 @@ class DocumentMeasures:
                 if aunt != ancestor and self._states_eligibility(aunt):
                     found += self._subtree(aunt)
             ancestor = parent_id(ancestor)
-        chain = self._chain(chunk)
-        for sibling in self._children(parent):
-            if sibling == base:
-                continue
-            governs = self._governs(sibling)
-            if governs is not None and not _governed(governs, chain):
-                continue  # conditions for another benefit of the same document
-            for part in self.by_base.get(sibling, []):
-                if part.clause_id not in self.granting and _REQUIRE.search(part.text):
-                    found += self._subtree(sibling)
-                    break
-                earlier = self._position[part.clause_id] < self._position[chunk.clause_id]
-                if self._states_terms(part) and earlier:
-                    # "…的，可以申请贴息" before "贴息按…50%": the conditions come first.
-                    found += self._read(part, "require")
-                elif earlier and self._grants_without_terms(part):
-                    # "储备量不低于30天用量的，…给予贴息。" then "贴息比例为…50%": who
-                    # qualifies is what comes before the grant.
-                    found += self._read(part, "grant")
+        found += self._from_siblings(chunk, self._chain(chunk))
         if _VARIANT.search(chunk.text):
             varied = self._varied(chunk)
             if varied is not None and varied.clause_id not in seen:
@@ -277,6 +259,34 @@ class DocumentMeasures:
                 and not (c.field == "other" and OTHER_GROUP.match(c.text))
             )
         ]
+
+    def _from_siblings(self, chunk: Chunk, chain: Sequence[Chunk]) -> list[Condition]:
+        """The conditions the clauses beside the measure state for it."""
+        found: list[Condition] = []
+        base = base_id(chunk.clause_id)
+        for sibling in self._children(parent_id(base)):
+            if sibling == base:
+                continue
+            governs = self._governs(sibling)
+            if governs is not None and not _governed(governs, chain):
+                continue  # conditions for another benefit of the same document
+            if _parallel_items(chunk, self.by_base.get(sibling, [])):
+                continue  # "（一）用工支持：…" beside "（二）应急转贷：…": another item
+            if any(base_id(c.clause_id) == sibling for c in chain[1:]):
+                continue  # the measure it varies: read below as the grant it is
+            for part in self.by_base.get(sibling, []):
+                if part.clause_id not in self.granting and _REQUIRE.search(part.text):
+                    found += self._subtree(sibling)
+                    break
+                earlier = self._position[part.clause_id] < self._position[chunk.clause_id]
+                if self._states_terms(part) and earlier:
+                    # "…的，可以申请贴息" before "贴息按…50%": the conditions come first.
+                    found += self._read(part, "require")
+                elif earlier and self._grants_without_terms(part):
+                    # "储备量不低于30天用量的，…给予贴息。" then "贴息比例为…50%": who
+                    # qualifies is what comes before the grant.
+                    found += self._read(part, "grant")
+        return found
 
     def _for_another_section(self, condition: Condition, measure: Chunk) -> bool:
         """A condition whose sentence names the section it is for ("…are not eligible for
@@ -436,6 +446,27 @@ class DocumentMeasures:
             return None
         label = _ARTICLE.match(text)
         return benefit, label.group(1) if label else ""
+
+
+# An item that opens with its own topic: "（二）应急转贷：", "3. Export credit insurance:".
+_TOPIC_LABEL = re.compile(
+    r"^\s*[（(]?(?:[一二三四五六七八九十]+|\d+)[)）.、]\s*([^：:。；;\n]{2,40})[：:]"
+)
+
+
+def _topic(text: str) -> str | None:
+    label = _TOPIC_LABEL.match(text)
+    return None if label is None else label.group(1)
+
+
+def _parallel_items(measure: Chunk, sibling: Sequence[Chunk]) -> bool:
+    """Whether a sibling is an item of its own beside the measure, both opening with a
+    topic of their own: then its conditions are its own, unless its topic says it states
+    who qualifies ("（二）支持条件：")."""
+    if not sibling or _topic(measure.text) is None:
+        return False
+    label = _topic(sibling[0].text)
+    return label is not None and _ELIGIBLE_HEADING.search(label) is None
 
 
 def _title(chunk: Chunk) -> str:

@@ -477,9 +477,15 @@ def read_fragment(
         reader.add("attestation", "has", code, (0, len(text)))
     if context != "exclude":
         _read_actions(reader)
-    if context == "exclude" and any(c.field in {"industry", "attestation"} for c in reader.found):
+    if (
+        context == "exclude" and any(c.field in {"industry", "attestation"} for c in reader.found)
+    ) or (
+        _EXCLUSION.search(text) is not None
+        and any(c.field == "role" and c.operator == "not_in" for c in reader.found)
+    ):
         # An exclusion applies only when all its parts hold; a profile outside the part
-        # the rules read is settled by it.
+        # the rules read is settled by it ("forwarders … that do not produce the goods
+        # are not eligible": a manufacturer is outside it).
         return reader.found
     if _restricts_beyond_what_was_read(reader, context):
         reader.confirm()
