@@ -28,6 +28,11 @@ class Term:
     profile: tuple[str, ...]
     question_en: str = ""
     question_zh: str = ""
+    # Plain words an enterprise holding the code is taken to say of itself, when its own
+    # words are held against a condition no rule structured.
+    words: tuple[str, ...] = ()
+    # How an enterprise says the opposite of an attestation ("从兄弟公司购置").
+    contrary: tuple[str, ...] = ()
 
 
 def _terms(rows: list[dict[str, Any]]) -> tuple[Term, ...]:
@@ -38,6 +43,8 @@ def _terms(rows: list[dict[str, Any]]) -> tuple[Term, ...]:
             profile=tuple(row.get("profile", ())),
             question_en=row.get("question_en", ""),
             question_zh=row.get("question_zh", ""),
+            words=tuple(row.get("words", ())),
+            contrary=tuple(row.get("contrary", ())),
         )
         for row in rows
     )
@@ -67,11 +74,16 @@ MANUFACTURING = frozenset(_DATA["manufacturing"])
 ROLES = _terms(_DATA["roles"])
 ACTIONS = _terms(_DATA["actions"])
 ATTESTATIONS = _terms(_DATA["attestations"])
+# Plain words each profile fact ("above_designated_size") is taken to state.
+FACT_WORDS: dict[str, tuple[str, ...]] = {
+    name: tuple(words) for name, words in _DATA.get("facts", {}).items()
+}
 
 __all__ = [
     "ACTIONS",
     "ATTESTATIONS",
     "DATA",
+    "FACT_WORDS",
     "INDUSTRIES",
     "INDUSTRY_PATTERNS",
     "MANUFACTURING",

@@ -19,7 +19,11 @@ from typing import Any
 
 from assistant.answer.estimate import estimate
 from assistant.answer.extractive import make_citation
-from assistant.answer.statements import EnterpriseStatements
+from assistant.answer.statements import (
+    CERTIFICATION_TITLES,
+    EnterpriseStatements,
+    attestation_patterns,
+)
 from assistant.ingest.conditions import industries_in
 from assistant.ingest.restrictions import vocabulary_matches
 from assistant.text import zone_abbreviation
@@ -76,6 +80,10 @@ class LocalityMap:
         for group in self.aliases.values():
             for name in group:
                 self._groups.setdefault(name, set()).update(group)
+
+    def known(self) -> set[str]:
+        """Every name of every place it knows."""
+        return set(self._groups)
 
     def names_of(self, name: str) -> set[str]:
         """`name` and every alias of the place it names (not the places that contain it)."""
@@ -282,9 +290,36 @@ def _check_exports(
 def _check_attestation(
     condition: Condition, profile: Profile, places: set[str], localities: LocalityMap | None
 ) -> Verdict:
-    if str(condition.value) in profile.attestations:
-        return "met", f"the profile attests {condition.value}"
+    code = str(condition.value)
+    if code in profile.attestations:
+        return "met", f"the profile attests {code}"
+    implied = [a for a in profile.attestations if code in _IMPLIES_ATTESTATION.get(a, ())]
+    if implied:
+        return "met", f"the profile attests {implied[0]}, which covers {code}"
     return _to_confirm(condition, profile, places, localities)
+
+
+# Attestations that settle another: new equipment is attested "new, from an unrelated
+# supplier, not on the phase-out list", so it covers the unrelated party too.
+_IMPLIES_ATTESTATION = {"new_equipment": ("unrelated_party",)}
+
+
+# The level a title is of, named just before it: "示例省专精特新中小企业", "省级专精特新".
+_TITLE_LEVEL = re.compile(r"([\u4e00-\u9fff]{2,4}(?:省|市|县|区)|省级|市级|区级|国家级)$")
+_PROVINCIAL = {"省级", "provincial"}
+
+
+def _level_before(text: str, localities: LocalityMap | None) -> str | None:
+    """The place or level named at the end of `text`: the longest known place ("认定为示例省"
+    gives 示例省), else a level word or a short place name."""
+    match = _TITLE_LEVEL.search(text)
+    if match is None:
+        return None
+    found = match.group(1)
+    for start in range(len(found) - 2, -1, -1):
+        if localities is not None and found[start:] in localities.known():
+            return found[start:]
+    return found if found.endswith("级") else found[-3:]
 
 
 def _to_confirm(
@@ -526,6 +561,32 @@ def in_force_on(meta: DocumentMeta, day: dt.date | None, documents: dict[str, Do
     return not any(
         d.meta.supersedes == meta.id and d.meta.effective is not None and d.meta.effective <= day
         for d in documents.values()
+    )
+
+
+def open_for_claims(
+    meta: DocumentMeta, measure: Measure, day: dt.date | None, documents: dict[str, Document]
+) -> bool:
+    """In force on `day`, or past its expiry inside an application window the measure sets:
+    "奖励申报受理时间为2023年1月10日至2023年2月10日" takes the claims for the fourth quarter
+    of 2022 after the measures themselves expired on 31 December. A successor in effect
+    closes it all the same."""
+    if in_force_on(meta, day, documents):
+        return True
+    if day is None or meta.expires is None or day <= meta.expires:
+        return False
+    if any(
+        d.meta.supersedes == meta.id and d.meta.effective is not None and d.meta.effective <= day
+        for d in documents.values()
+    ):
+        return False
+    return any(
+        c.field == "application_window"
+        and c.operator == "between"
+        and isinstance(c.value, list)
+        and meta.expires < dt.date.fromisoformat(str(c.value[1]))
+        and day <= dt.date.fromisoformat(str(c.value[1]))
+        for c in measure.conditions
     )
 
 
@@ -812,7 +873,7 @@ class EligibilityMatcher:
         document = documents[measure.doc_id]
         hit = context.hits[measure.clause_id]
         checked = self._checked(measure, context)
-        in_force = in_force_on(document.meta, profile.as_of, documents)
+        in_force = open_for_claims(document.meta, measure, profile.as_of, documents)
         statuses = {c.status for c in checked}
         status = (
             "unmet"
@@ -847,7 +908,7 @@ class EligibilityMatcher:
         if locality is not None and locality.status == "unmet":
             return "unmet"
         document = context.documents[measure.doc_id]
-        if not in_force_on(document.meta, context.profile.as_of, context.documents):
+        if not open_for_claims(document.meta, measure, context.profile.as_of, context.documents):
             return "unmet"
         look = "open" if locality is not None and locality.status == "unknown" else "possible"
         for condition in measure.conditions:
@@ -886,13 +947,23 @@ class EligibilityMatcher:
                 status, reason = _check_window(condition, measure, context, stated_by)
             else:
                 status, reason = evaluate(condition, profile, places, self.localities)
+                if status == "met" and condition.field == "certifications":
+                    status, reason = self._at_level(condition, context, reason)
             if status == "unknown" and condition.field in _STATABLE:
-                stated = context.statements.stating(
+                stated = (
+                    context.statements.saying(*attestation_patterns(str(condition.value)))
+                    if condition.field == "attestation"
+                    else None
+                ) or context.statements.stating(
                     _unread(condition, measure.conditions), whole=condition.text
                 )
                 if stated is not None:
                     stated_by.append(stated)
                     status, reason = "met", f"stated by the enterprise: “{stated}”"
+                elif held := context.statements.known_to_hold(
+                    _unread(condition, measure.conditions), whole=condition.text
+                ):
+                    status, reason = "met", f"what the profile states: {', '.join(held)}"
             cited = condition
             if condition.waived_by is not None and reason.startswith("does not apply to"):
                 cited = condition.waived_by  # the sentence that sets it aside settles it
@@ -900,6 +971,25 @@ class EligibilityMatcher:
             checked.append(_result(condition, status, reason, cited, measure, context, question))
         application = self._application(measure, context, stated_by)
         return checked + ([application] if application is not None else [])
+
+    def _at_level(self, condition: Condition, context: _Matching, reason: str) -> tuple[str, str]:
+        """A title the clause gives a level ("示例省专精特新中小企业") is met only when the
+        enterprise's words name that level for it: a city's title is not the province's,
+        and a profile's code says no level."""
+        hit = context.hits.get(condition.clause_id or "")
+        if hit is None:
+            return "met", reason
+        offset = condition.start - hit.chunk.start
+        level = _level_before(hit.chunk.text[max(0, offset - 8) : max(0, offset)], self.localities)
+        title = CERTIFICATION_TITLES.get(str(condition.value))
+        if level is None or title is None:
+            return "met", reason
+        names = self.localities.names_of(level) if self.localities else set()
+        names |= {level} | (_PROVINCIAL if level.endswith("省") else set())
+        for sentence, *_ in context.statements.sentences:
+            if title.search(sentence) and any(n.lower() in sentence.lower() for n in names):
+                return "met", f"{reason}, at the level it names: “{sentence}”"
+        return "unknown", f"to confirm that the title is the one of {level}"
 
     @staticmethod
     def _application(
@@ -984,5 +1074,6 @@ __all__ = [
     "evaluate",
     "follow_up_questions",
     "in_force_on",
+    "open_for_claims",
     "question_for",
 ]

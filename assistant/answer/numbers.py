@@ -14,7 +14,8 @@ Usage:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Literal
 
 Kind = Literal["money", "percent", "points", "date", "year", "area", "duration", "number"]
@@ -88,8 +89,8 @@ _YEAR = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})(?!\d)(?:\s?年(?!\s?\d{1,2}\s?
 # and "or more", just after it).
 _BOUND_BEFORE: tuple[tuple[str, Bound], ...] = (
     (
-        r"不低于|不少于|不小于|至少|最低|起码|at least|no less than|not less than|minimum of|"
-        r"a minimum|min\.",
+        r"不低于|不少于|不小于|至少|最低|起码|满(?!足)|at least|no less than|not less than|"
+        r"minimum of|a minimum|min\.",
         "min",
     ),
     (
@@ -176,9 +177,12 @@ def _bound_at(text: str, start: int, end: int) -> Bound | None:
     return None
 
 
-def extract(text: str) -> list[Quantity]:
+def extract(text: str, *, counts_in_words: bool = False) -> list[Quantity]:
     """Every number in `text` with its unit and threshold, dates and years included.
-    Citation markers ([1]) and list numbering ("1." "(2)") are not numbers of the claim."""
+    Citation markers ([1]) and list numbering ("1." "(2)") are not numbers of the claim.
+    `counts_in_words` also reads small counts written in Chinese numerals ("两年劳动合同"),
+    as an enterprise's description states them; a generated sentence's "一年最多" is
+    idiom, not a figure to check."""
     text = re.sub(r"\[\d{1,3}\]", lambda m: " " * len(m.group(0)), text)
     taken = [False] * len(text)
     found: list[tuple[int, Quantity]] = []
@@ -220,7 +224,93 @@ def extract(text: str) -> list[Quantity]:
         claim(start, end)
         bound = _bound_at(text, start, end)
         found.append((start, Quantity(text[start:end].strip(), kind, raw * factor, raw, bound)))
-    return [q for _, q in sorted(found, key=lambda item: item[0])]
+    if counts_in_words:
+        found += _chinese_counts(text, claim)
+    found.sort(key=lambda item: item[0])
+    return [q for _, q in _ranges(text, found)]
+
+
+# A small count in Chinese numerals before its unit ("两年", "三个月", "五家"); not an
+# ordinal ("第一年") nor "每一年".
+_CHINESE_COUNT = re.compile(
+    r"(?<![第每统唯单同])(?P<n>[一二两三四五六七八九十]{1,2})\s?(?P<unit>个?年(?!度|级)|个月|家)"
+)
+_CHINESE_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2}
+# "增速在10%（含）至20%之间": the first figure is the floor, the second the ceiling, not reached.
+_RANGE = re.compile(r"\s?(?:[(（]含[)）])?\s?(?:至|到|~|～|—)\s?")
+
+
+def _chinese_number(digits: str) -> int:
+    if digits == "十":
+        return 10
+    if digits.startswith("十"):
+        return 10 + _CHINESE_DIGITS.get(digits[1:], 0)
+    if digits.endswith("十"):
+        return _CHINESE_DIGITS.get(digits[:-1], 0) * 10
+    return _CHINESE_DIGITS.get(digits, 0) if len(digits) == 1 else 0
+
+
+_ENGLISH_NUMBERS = [
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+]
+# "manages four enterprises", "a two-year lease": a count in English words before its noun.
+_ENGLISH_COUNT = re.compile(
+    rf"\b(?P<n>{'|'.join(_ENGLISH_NUMBERS)})[\s-]+(?:(?:other|more|local|new|overseas)\s+)?"
+    r"(?P<unit>years?|months?|enterprises|companies|subsidiaries|firms|exporters)\b",
+    re.I,
+)
+
+
+def _english_counts(text: str, claim: Callable[[int, int], bool]) -> list[tuple[int, Quantity]]:
+    found = []
+    for m in _ENGLISH_COUNT.finditer(text):
+        if not claim(m.start(), m.end()):
+            continue
+        number = _ENGLISH_NUMBERS.index(m.group("n").lower()) + 1
+        unit = m.group("unit").lower()
+        kind: Kind = "duration" if unit.startswith(("year", "month")) else "number"
+        value = number / 12 if unit.startswith("month") else float(number)
+        bound = _bound_at(text, m.start(), m.end())
+        found.append((m.start(), Quantity(m.group(0), kind, value, float(number), bound)))
+    return found
+
+
+def _chinese_counts(text: str, claim: Callable[[int, int], bool]) -> list[tuple[int, Quantity]]:
+    found = _english_counts(text, claim)
+    for m in _CHINESE_COUNT.finditer(text):
+        number = _chinese_number(m.group("n"))
+        if number <= 0 or not claim(m.start(), m.end()):
+            continue
+        unit = m.group("unit")
+        kind: Kind = "number" if unit == "家" else "duration"
+        value = number / 12 if unit == "个月" else float(number)
+        bound = _bound_at(text, m.start(), m.end())
+        found.append((m.start(), Quantity(m.group(0), kind, value, float(number), bound)))
+    return found
+
+
+def _ranges(text: str, found: list[tuple[int, Quantity]]) -> list[tuple[int, Quantity]]:
+    """Each "X（含）至Y" pair of one kind, read as at least X and below Y."""
+    result = list(found)
+    for i in range(len(result) - 1):
+        (start, low), (next_start, high) = result[i], result[i + 1]
+        between = text[start + len(low.text) : next_start]
+        if low.kind == high.kind and low.bound is None and _RANGE.fullmatch(between):
+            result[i] = (start, replace(low, bound="min"))
+            if high.bound is None:
+                result[i + 1] = (next_start, replace(high, bound="below"))
+    return result
 
 
 def _is_enumerator(text: str, m: re.Match[str]) -> bool:

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from assistant.answer.eligibility import LocalityMap
-from assistant.answer.statements import CERTIFICATION_TITLES
+from assistant.answer.statements import CERTIFICATION_TITLES, attestation_patterns, attested
 from assistant.ingest.conditions import to_wan
 from assistant.ingest.restrictions import all_vocabulary_matches, vocabulary_matches
 from assistant.text import cn_count
@@ -166,6 +166,14 @@ _REGISTERED_ON = [
         r"((?:\d{1,2} )?(?:" + "|".join(_MONTHS.split()) + r")(?: \d{1,2},?)? \d{4})",
         re.I,
     ),
+    # Only the year ("2016年在县里注册", "registered there since 2014"): counted from its
+    # last day, so the years are never more than it has been.
+    re.compile(r"(\d{4})\s*年\s*(?:就|起)?\s*(?:在[^，。；]{0,12}?)?(?:注册|登记注册|成立)"),
+    re.compile(
+        r"(?:registered|incorporated|established|founded)[^.;]{0,40}?\b(?:since|in)\s+"
+        r"(\d{4})\b(?!\s*(?:revenue|sales|exports))",
+        re.I,
+    ),
 ]
 _SENTENCE_END = re.compile(r"[。；;!?！？]|\.(?=\s|$)")
 _PIECE = re.compile(r"[，。；;!?！？]|,(?!\d{3})|\.(?=\s|$)|\band\b")
@@ -251,6 +259,12 @@ def _date(text: str) -> dt.date | None:
     return None
 
 
+def _last_date(text: str) -> dt.date | None:
+    """The last date said in `text`."""
+    starts = [m.start() for p in (_DATE_ZH, _DATE_NUMERIC, _DATE_EN) for m in p.finditer(text)]
+    return _date(text[max(starts) :]) if starts else None
+
+
 # "RMB 400,000": a currency with no unit word is an amount in yuan.
 _YUAN = re.compile(
     r"(RMB|CNY|USD|US\$)\s*(\d{1,3}(?:,\d{3})+|\d+)(?![\d.,]*\s*(?:million|billion))", re.I
@@ -315,18 +329,37 @@ def _action_at(
     # A term is often said in the next piece ("贷款合同150万元，贷款期限2年"): read on to
     # the end of the sentence or the next action named.
     stops = [m.start() for c, m in found if c != code and m.start() > match.end()]
-    stops.append(next((m.start() for m in _SENTENCE_END.finditer(text, match.end())), len(text)))
-    following = text[match.start() : min(stops)]
-    area = _AREA.search(piece) or _AREA.search(following)
+    sentence_end = next((m.start() for m in _SENTENCE_END.finditer(text, match.end())), len(text))
+    following = text[match.start() : min([*stops, sentence_end])]
+    # "…bought export credit insurance from Sinosure; the current policy runs from 1 October
+    # 2023": the next sentence, when it names no other action, still speaks of this one.
+    beyond = (
+        _next_sentence(text, sentence_end) if sentence_end <= min(stops, default=1 << 30) else ""
+    )
+    # "2022年12月27日我们…签了合同，买了3台加工中心，…2023年1月到厂": a date said before
+    # it in the sentence, after any other action, is its date rather than one that follows.
+    opens = max((m.end() for m in _SENTENCE_END.finditer(text, 0, match.start())), default=0)
+    others = [m.end() for c, m in found if c != code and opens <= m.end() <= match.start()]
+    preceding = text[max([opens, *others]) : match.start()]
+    area = _AREA.search(piece) or _AREA.search(following) or _AREA.search(beyond)
     return _valid(
         Action,
         kind=code,
-        amount_wan=_amount_in(piece) or _amount_in(following),
-        date=_date(piece) or _date(following),
+        amount_wan=_amount_in(piece) or _amount_in(following) or _amount_in(beyond),
+        date=_date(piece) or _last_date(preceding) or _date(following) or _date(beyond),
         area_sqm=float(area.group(1).replace(",", "")) if area else None,
-        months=_months_in(piece) or _months_in(following),
+        months=_months_in(piece) or _months_in(following) or _months_in(beyond),
         what=piece.strip()[:200] or None,
     )
+
+
+def _next_sentence(text: str, end: int) -> str:
+    """The sentence after the one ending at `end`, when it names no action of its own."""
+    if end >= len(text):
+        return ""
+    stop = next((m.start() for m in _SENTENCE_END.finditer(text, end + 1)), len(text))
+    sentence = text[end + 1 : stop]
+    return "" if all_vocabulary_matches(ACTIONS, sentence, "profile") else sentence
 
 
 def _exports(text: str) -> tuple[float | None, float | None]:
@@ -358,7 +391,9 @@ _SERVED = [
 _TODAY_SAID = re.compile(
     r"现在是|今天是|目前是|截至今天|截至目前|申报日期|申请日期|拟于|计划于|"
     r"(?:今天|现在|今日)(?=\s*[，,:：]?\s*\d{4}\s*[年./-])|"
-    r"\b(?:today is|as of|we are applying on|we will apply on|we apply on|applying on)\b",
+    r"\b(?:today is|as of|we are applying on|we will apply on|we apply on|applying on)\b|"
+    r"\b(?:date today|today's date|today)\s*[:：]|"
+    r"\bit(?:'s| is)(?=\s+(?:\d{1,2}\s+)?[a-z]+\s+(?:\d{1,2},?\s+)?\d{4}\b)",
     re.I,
 )
 
@@ -457,7 +492,11 @@ def profile_from_text(text: str, localities: LocalityMap, today: dt.date | None 
         annual_exports_usd_wan=exports_usd,
         roles=roles,
         actions=_actions(text),
-        attestations=[code for code, _ in vocabulary_matches(ATTESTATIONS, text, "profile")],
+        attestations=[
+            code
+            for code, _ in vocabulary_matches(ATTESTATIONS, text, "profile")
+            if attested(text, *attestation_patterns(code))
+        ],
         served_enterprises=int(served.group(1)) if served else None,
         rd_ratio=float(rd_ratio.group(1)) / 100 if rd_ratio else None,
         as_of=as_of,
@@ -500,10 +539,28 @@ def _roles(text: str, industries: list[str]) -> list[str]:
         code
         for code, match in all_vocabulary_matches(ROLES, text, "profile")
         if _affirmed(text, match.start())
+        and not (code == "manufacturer" and _OTHERS_MAKING.search(text[: match.start()]))
     ]
     if not roles and industries and industries[0] in MANUFACTURING:
         roles = ["manufacturer"]
+    if _NOT_A_MAKER.search(text):
+        roles = [r for r in roles if r != "manufacturer"]
     return list(dict.fromkeys(roles))
+
+
+# A factory that is someone else's: "货都是客户工厂生产的", "we buy them from factories in…".
+_OTHERS_MAKING = re.compile(
+    r"(?:客户|其他|别人|别家|上游|供应商)[^，。；]{0,4}$|"
+    r"(?:customers?'?s?|suppliers?'?s?|other|from|by)\s+(?:\w+\s+){0,2}$",
+    re.I,
+)
+# It says it makes nothing itself: a trader or a forwarder, whatever factories it names.
+_NOT_A_MAKER = re.compile(
+    r"(?:do not|don't|does not|doesn't|never) (?:make|manufacture|produce)|"
+    r"(?:自己|本身|本公司|我们|公司)(?:并)?(?:不|没有)(?:生产|制造)|"
+    r"\btrading (?:company|firm|house)\b|贸易公司|外贸公司|商贸公司|货代公司",
+    re.I,
+)
 
 
 def _industries_named(text: str) -> list[str]:
@@ -511,11 +568,13 @@ def _industries_named(text: str) -> list[str]:
     description. In a compound ("新能源汽车电机控制器", "化工新材料") the last name is the
     head noun and leads instead."""
     lowered = text.lower().replace("-", " ")  # "integrated-circuit packaging"
+    # "不属于钢铁、水泥这类项目" denies the industry it names.
     mentions = sorted(
         (m.start(), -len(name), m.end(), code)
         for code, names in INDUSTRIES.items()
         for name in names
         for m in re.finditer(name_pattern(name.replace("-", " ")), lowered)
+        if _affirmed(lowered, m.start())
     )
     if not mentions:
         return []
@@ -533,6 +592,8 @@ def _years_since(text: str, as_of: dt.date | None) -> float | None:
     """Years registered, from the date it says it registered to the date it asks about."""
     found = _first_number(_REGISTERED_ON, text)
     registered = _date(found.group(1)) if found else None
+    if found is not None and registered is None and re.fullmatch(r"\d{4}", found.group(1)):
+        registered = dt.date(int(found.group(1)), 12, 31)
     if registered is None:
         return None
     until = as_of or dt.date.today()

@@ -18,12 +18,14 @@ Usage:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable
 
 from assistant.answer.numbers import MONTH_NAMES, Quantity, extract
 from assistant.text import sentence_spans
 from assistant.types import Profile
+from assistant.vocabulary import ACTIONS, ATTESTATIONS, FACT_WORDS, ROLES
 
 # Share of a condition's content words one sentence of the enterprise's must hold (with
 # the facts known of it); tuned on the dev profiles: 0.65 let a wrong "met" through.
@@ -166,6 +168,13 @@ CERTIFICATION_TITLES = {
     "srdi": re.compile(r"专精特新(?![^，。；]{0,3}小巨人)|\bSRDI\b(?! little giant)", re.I),
     "high_tech": re.compile(r"高新技术企业|high[- ]tech enterprise", re.I),
 }
+# Words that a thing has a standing someone grants (recognized, listed, licensed): the
+# words an enterprise must say itself, never taken as read from the rest.
+_QUALIFIER = re.compile(
+    r"recogni[sz]|certif|listed|approv|designat|licen[cs]|accredit|qualif|"
+    r"认定|认证|列入|纳入|公布|名单|目录|批准|备案|核定|资质|评定|入选",
+    re.I,
+)
 _RECOGNIZED = re.compile(r"认定|评定|评为|评价|recogni[sz]ed|certified|named|awarded", re.I)
 _CLAUSE = re.compile(r"[，,：:]\s*|\s+(?:and|but|while)\s+")
 
@@ -254,22 +263,101 @@ def _stems(text: str) -> set[str]:
     }
 
 
+# For a figure the enterprise states as a bound ("满1个月以上"), the required bounds it
+# settles: "at least 2" settles "at least 1", never "at most 3".
+_IMPLIES = {"min": {"min", "above"}, "above": {"min", "above"}, "max": {"max", "below"}}
+_IMPLIES["below"] = _IMPLIES["max"]
+
+
 def _meets(required: Quantity, stated: Iterable[Quantity]) -> bool:
     """Whether a stated figure meets a figure the condition sets, by its threshold."""
     for figure in stated:
-        if figure.kind != required.kind or figure.bound is not None:
-            continue
         have, want = figure.value, required.value
+        if required.kind == "year" and figure.kind == "date" and required.bound is None:
+            if int(have) // 10000 == int(want):
+                return True
+            continue
+        if figure.kind != required.kind:
+            continue
+        if figure.bound is not None and required.bound not in _IMPLIES[figure.bound]:
+            continue
         ok = {
             "min": have >= want,
-            "above": have > want,
+            "above": have > want or (have == want and figure.bound == "above"),
             "max": have <= want,
-            "below": have < want,
+            "below": have < want or (have == want and figure.bound == "below"),
             None: abs(have - want) <= 1e-9 * max(abs(want), 1.0),
         }[required.bound]
         if ok:
             return True
     return False
+
+
+def _coded_words(profile: Profile) -> list[str]:
+    """What the profile's codes state in words: a manufacturer says it makes things, a
+    technical-transformation loan is a loan; the vocabulary holds the words."""
+    roles = {t.code: t.words for t in ROLES}
+    actions = {t.code: t.words for t in ACTIONS}
+    words = [w for code in profile.roles for w in roles.get(code, ())]
+    words += [w for action in profile.actions for w in actions.get(action.kind, ())]
+    if profile.above_designated_size:
+        words += FACT_WORDS.get("above_designated_size", ())
+    return words
+
+
+# An attestation only applied for, or not known: "已申报…白名单，审核中", "是否已纳入…白名单
+# 未说明", "nothing said about dangerous-goods packaging".
+_NOT_HELD = re.compile(
+    r"已申报|已申请|申报了|申请了|申请已|报上去|审核中|审批中|待批|尚未|还没|还在等|等待|是否|未说明|"
+    r"不清楚|不确定|不知道|\b(?:pending|applied for|under review|awaiting|waiting|not yet|"
+    r"whether|unclear|not sure|no idea|don't know|unknown|nothing said)\b",
+    re.I,
+)
+# A denial right before a plain statement: "不是白名单企业", "we are not on the white list".
+_DENIED_JUST_BEFORE = re.compile(
+    r"(?:不是|并非|非|没有|没|未|不)[^，。；]{0,2}$|\b(?:not|no|never|without)\b(?:\W+\w+){0,3}\W*$",
+    re.I,
+)
+
+
+def _clause_around(sentence: str, match: re.Match[str]) -> str:
+    start = max(sentence.rfind(p, 0, match.start()) for p in "，,；;：:") + 1
+    ends = [i for i in (sentence.find(p, match.end()) for p in "，,；;") if i >= 0]
+    return sentence[start : min(ends) if ends else len(sentence)]
+
+
+def _affirms(sentence: str, match: re.Match[str]) -> bool:
+    """Whether a sentence states what `match` names: not only applied for or unknown
+    ("已申报…白名单，审核中"), and, for a plain statement, not denied just before it. A
+    statement that is a negation itself ("无失信记录", "not listed as dishonest") carries
+    its own polarity."""
+    clause = _clause_around(sentence, match)
+    if _NOT_HELD.search(clause.replace(match.group(0), " ")):
+        return False
+    return negates(match.group(0)) or not _DENIED_JUST_BEFORE.search(
+        sentence[max(0, match.start() - 30) : match.start()]
+    )
+
+
+_NOTHING = re.compile(r"(?!x)x")
+
+
+@functools.lru_cache(maxsize=64)
+def attestation_patterns(code: str) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+    """How an enterprise's own words state the attestation `code`, from the vocabulary, and,
+    for one that lists how it is contradicted, the words that contradict it: those and the
+    clause's own ("关联方", "二手设备") said plainly."""
+    term = next((t for t in ATTESTATIONS if t.code == code), None)
+    if term is None or not term.profile:
+        return _NOTHING, None
+    stated = re.compile("|".join(term.profile), re.I)
+    contrary = re.compile("|".join(term.contrary + term.clause), re.I) if term.contrary else None
+    return stated, contrary
+
+
+def attested(text: str, pattern: re.Pattern[str], contrary: re.Pattern[str] | None) -> bool:
+    """Whether the enterprise's words state an attestation (see `EnterpriseStatements.saying`)."""
+    return EnterpriseStatements(text).saying(pattern, contrary) is not None
 
 
 class EnterpriseStatements:
@@ -300,7 +388,7 @@ class EnterpriseStatements:
                     clauses = [
                         (c, _stems(c), negates(c)) for c in _CLAUSE.split(lowered) if c.strip()
                     ]
-                    figures = extract(sentence)
+                    figures = extract(sentence, counts_in_words=True)
                     if date is not None:
                         value = date.year * 10000 + date.month * 100 + date.day
                         figures.append(Quantity(date.isoformat(), "date", value, value))
@@ -314,6 +402,7 @@ class EnterpriseStatements:
             *places,
             _OWNERSHIP_WORDS.get(profile.ownership or "", ""),
             *(_CERTIFICATION_WORDS.get(c, "") for c in profile.certifications),
+            *_coded_words(profile),
         ]
         return cls(
             profile.free_text,
@@ -337,6 +426,30 @@ class EnterpriseStatements:
             if q.kind == "date"
         ]
 
+    def saying(
+        self, pattern: re.Pattern[str], contrary: re.Pattern[str] | None = None
+    ) -> str | None:
+        """The first sentence matching `pattern`: how an enterprise states an attestation
+        ("房东…没有任何关联关系", "no dishonesty record"), negation being the pattern's. Not
+        where the rest of its clause denies it or says it is only applied for ("已申报…白名单，
+        审核中"), nor when another sentence says the `contrary` ("购自…兄弟公司（关联方）")."""
+        said = next(
+            (
+                sentence
+                for sentence, *_ in self.sentences
+                for match in pattern.finditer(sentence)
+                if _affirms(sentence, match)
+            ),
+            None,
+        )
+        if said is None or contrary is None:
+            return said
+        for sentence, *_ in self.sentences:
+            for match in contrary.finditer(sentence):
+                if not negates(_clause_around(sentence, match)):
+                    return None
+        return said
+
     def dates_of(self, sentence: str) -> list[int]:
         return [
             int(q.value)
@@ -345,6 +458,19 @@ class EnterpriseStatements:
             for q in figures
             if q.kind == "date"
         ]
+
+    def known_to_hold(self, condition: str, whole: str | None = None) -> list[str]:
+        """The words of a condition the profile's own facts hold, when they hold every one
+        ("企业以融资租赁方式取得项目设备的" of a profile with a financial lease), whatever
+        language the enterprise wrote in; empty otherwise, and for any negation."""
+        if negates(whole or condition):
+            return []
+        words = _content_words(condition)
+        if not words or extract(_NAMED_NUMBER.sub(" ", condition)):
+            return []
+        if all(_holds(w, self.known, self.known_stems) for w in words):
+            return words
+        return []
 
     def stating(self, condition: str, whole: str | None = None) -> str | None:
         """The first sentence of the enterprise's that states `condition`, or None. `whole`
@@ -372,14 +498,17 @@ class EnterpriseStatements:
                 known = [
                     w for w in words if w not in said and _holds(w, self.known, self.known_stems)
                 ]
-                # The sentence itself must say something of it, not only the known facts.
+                # The sentence itself must say something of it, not only the known facts;
+                # and a thing's standing ("recognized", "列入名单") is never taken as read.
+                if any(_QUALIFIER.match(w) for w in words if w not in said and w not in known):
+                    continue
                 if len(said) >= min(2, len(words)) and (
                     len(said) + len(known) >= STATED_SHARE * len(words)
                 ):
                     held = said
                     break
-            if not held:
-                continue
+            if not held or _NOT_HELD.search(sentence):
+                continue  # "已申报…白名单，审核中" says what it applied for, not what it holds
             # Each word must be stated somewhere, not only denied: "…租入注塑机设备，不申请设备
             # 购置补助" still states the lease of equipment; "has not passed acceptance" does not.
             if any(_denied(word, clauses) for word in held):

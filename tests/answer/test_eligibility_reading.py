@@ -1,0 +1,225 @@
+"""What the matcher reads: claims after expiry, items beside items, the profile's own facts,
+counts and ranges in words, and the enterprise's words for an attestation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from assistant.answer.eligibility import LocalityMap, evaluate
+from assistant.answer.numbers import extract
+from assistant.answer.profile import profile_from_text
+from assistant.answer.statements import EnterpriseStatements, attestation_patterns
+from assistant.ingest.loaders import load_file
+from assistant.ingest.measures import measures_of
+from assistant.ingest.restrictions import read_clause
+from assistant.service import PolicyService
+from assistant.types import Action, Condition, Profile
+from tests.conftest import REPO
+
+Q4 = "sc-q4-industrial-growth-2022"
+HIRING = Profile(
+    region="样本市",
+    industry="chemicals",
+    above_designated_size=True,
+    roles=["manufacturer"],
+    attestations=["no_major_accident", "no_prior_support"],
+    as_of=dt.date(2023, 1, 16),
+    free_text="2022年10月至12月新招用员工35人，均签订两年劳动合同，社会保险已缴纳满1个月以上。",
+)
+
+
+def test_a_claim_window_after_expiry_keeps_the_measures_open_until_it_closes(
+    corpus_service: PolicyService,
+) -> None:
+    """The Q4 2022 measures expired on 31 December 2022; their claims are taken from 10
+    January to 10 February 2023, and not after."""
+    result = corpus_service.eligibility(HIRING, include_unmet=True, limit=10_000)
+    hiring = next(m for m in result.measures if m.clause_id == f"{Q4}:4.1")
+    assert hiring.in_force and hiring.document_status == "expired"
+    assert hiring.status == "met", [(c.status, c.reason) for c in hiring.conditions]
+    late = HIRING.model_copy(update={"as_of": dt.date(2023, 3, 1)})
+    result = corpus_service.eligibility(late, include_unmet=True, limit=10_000)
+    hiring = next(m for m in result.measures if m.clause_id == f"{Q4}:4.1")
+    assert hiring.status == "unmet" and not hiring.in_force
+
+
+def test_an_item_with_a_topic_of_its_own_does_not_lend_its_conditions_to_the_next(
+    corpus_service: PolicyService,
+) -> None:
+    """ "（一）用工支持：…" and "（二）应急转贷：…" are two items: the hiring subsidy does not
+    ask about emergency bridging loans or unpaid debts."""
+    measures = {m.clause_id: m for m in measures_of(corpus_service.snapshot().chunks)}
+    sources = {c.clause_id for c in measures[f"{Q4}:4.1"].conditions}
+    assert f"{Q4}:4.2" not in sources and f"{Q4}:4.3" not in sources
+    assert f"{Q4}:4.1" in sources
+
+
+def test_the_profiles_codes_say_what_a_condition_in_words_asks() -> None:
+    lease = Profile(
+        roles=["manufacturer"],
+        actions=[Action(kind="financial_lease", amount_wan=640, what="laser tube cutter")],
+    )
+    statements = EnterpriseStatements.of(lease)
+    assert statements.known_to_hold("企业以融资租赁方式取得项目设备的")
+    # Words the codes do not hold, or a negation, are never taken as read.
+    assert not statements.known_to_hold("企业以融资租赁方式取得首台套设备的")
+    assert not statements.known_to_hold("融资租赁设备不予支持")
+    # Known words help a sentence, but a thing's standing must be said by the enterprise.
+    store = Profile(
+        actions=[
+            Action(kind="ecommerce_store", what="new store on a third-party cross-border platform")
+        ]
+    )
+    condition = (
+        "An enterprise opening a new store on a recognized third-party cross-border "
+        "e-commerce platform"
+    )
+    assert EnterpriseStatements.of(store).stating(condition) is None
+
+
+def test_counts_and_ranges_an_enterprise_writes_in_words() -> None:
+    said = extract("均签订两年劳动合同，社会保险已缴纳满1个月以上", counts_in_words=True)
+    assert [(q.kind, q.value, q.bound) for q in said] == [
+        ("duration", 2.0, None),
+        ("duration", 1 / 12, "min"),
+    ]
+    # In a generated answer "一年最多" is idiom, not a figure the sources must state.
+    assert extract("每家企业一年最多贴200万元") == extract("每家企业最多贴200万元")
+    band = extract("增速在10%（含）至20%之间的")
+    assert [(q.value, q.bound) for q in band] == [(10.0, "min"), (20.0, "below")]
+    assert [q.value for q in extract("we manage four enterprises", counts_in_words=True)] == [4]
+    statements = EnterpriseStatements.of(HIRING)
+    condition = (
+        "规模以上工业企业在2022年第四季度新招用员工并签订1年以上劳动合同、缴纳社会保险满1个月的"
+    )
+    assert statements.stating(condition) is not None  # two years ≥ one; "满1个月以上" ≥ 1 month
+    short = EnterpriseStatements.of(
+        HIRING.model_copy(
+            update={
+                "free_text": "2022年第四季度新招用员工35人，签订半年劳动合同，社会保险已缴纳满1个月以上。"
+            }
+        )
+    )
+    assert short.stating(condition) is None
+
+
+def test_an_attestation_in_the_enterprises_words_and_not_where_it_is_denied() -> None:
+    said = EnterpriseStatements("房东是当地一家物流园公司，跟我们没有任何关联关系。")
+    pattern = re.compile("(?:没有|不存在)(?:任何)?关联")
+    assert said.saying(pattern) is not None
+    unsure = EnterpriseStatements(
+        "Nothing said about transport testing or dangerous-goods packaging of the shipments."
+    )
+    assert unsure.saying(re.compile("dangerous-goods packaging")) is None
+
+
+def test_a_role_exclusion_is_settled_by_the_role_and_a_leased_warehouse_by_an_unrelated_landlord() -> (
+    None
+):
+    text = (
+        "Freight forwarders, logistics agents and trading agents that do not produce or own "
+        "the exported goods are not eligible for the rail freight support in Section 3."
+    )
+    conditions = read_clause(text, 0, "x:1", context="require")
+    assert {c.field for c in conditions} == {"role"}
+    assert all(c.operator == "not_in" for c in conditions)
+    warehouse = read_clause(
+        "Warehouses leased from a related party of the applicant are not supported.",
+        0,
+        "x:2",
+        context="require",
+    )
+    assert [c.value for c in warehouse if c.field == "attestation"] == ["unrelated_party"]
+
+
+def test_the_words_reader_on_traders_registration_years_and_dates() -> None:
+    places = LocalityMap(["Sample Port City", "样本市"])
+    trader = profile_from_text(
+        "We're an export trading company registered in Sample Port City. We don't make "
+        "anything ourselves; we buy scooters from factories in Sample City. It's 9 April 2024.",
+        places,
+    )
+    assert "manufacturer" not in trader.roles
+    assert trader.as_of == dt.date(2024, 4, 9)
+    forwarder = profile_from_text("我们是一家货代公司，货都是客户工厂生产的。", places)
+    assert forwarder.roles == ["forwarder"]
+    maker = profile_from_text(
+        "我们是样本市的纺织机械配件生产厂，2016年在县里注册。今天是2024年1月18日。"
+        "2022年12月27日我们签了合同，买了3台全新五轴加工中心，不含税680万元，设备2023年1月到厂。",
+        places,
+    )
+    assert maker.registered_years is not None and 7.0 <= maker.registered_years < 7.1
+    bought = next(a for a in maker.actions if a.kind == "buy_equipment")
+    assert bought.date == dt.date(2022, 12, 27)
+    insured = profile_from_text(
+        "We bought export credit insurance from Sinosure; the current policy runs from "
+        "1 October 2023 to 30 September 2024.",
+        places,
+    )
+    assert insured.actions[0].date == dt.date(2023, 10, 1)
+    steel = profile_from_text("我们生产数控折弯机，项目不属于钢铁、水泥这类新增产能项目。", places)
+    assert steel.industry != "steel"
+
+
+def test_a_sample_notice_above_the_pages_main_is_kept_as_its_first_words() -> None:
+    page = (
+        REPO
+        / "evals"
+        / "new_documents"
+        / "documents"
+        / "sample-port-city-export-logistics-2023.html"
+    )
+    text = load_file(page).text
+    assert text.startswith("[ILLUSTRATIVE SAMPLE]")
+    assert "Sample Port City (样港市)" in text
+    assert "Home" not in text.split("\n", 3)[:3]  # the navigation beside it stays out
+
+
+SRDI = "demo-zone-srdi-sme-2023"
+
+
+def _title_checks(service: PolicyService, profile: Profile) -> list[tuple[str, str]]:
+    result = service.eligibility(profile, include_unmet=True, limit=10_000)
+    measure = next(m for m in result.measures if m.clause_id == f"{SRDI}:4")
+    return [(c.status, c.reason) for c in measure.conditions if c.field == "certifications"]
+
+
+def test_a_title_the_clause_gives_a_level_is_met_only_at_that_level(
+    corpus_service: PolicyService,
+) -> None:
+    """Article 4 rewards the province's SRDI title and Article 5 the city's: a city title is
+    not the province's, and the bare code says neither."""
+    base = Profile(region="演示高新区", certifications=["srdi"], as_of=dt.date(2023, 8, 1))
+    city = base.model_copy(update={"free_text": "我们去年首次被认定为样本市专精特新中小企业。"})
+    province = base.model_copy(update={"free_text": "我们今年首次被认定为示例省专精特新中小企业。"})
+    held = _title_checks(corpus_service, province)
+    assert [status for status, _ in held] == ["met"] and "示例省" in held[0][1]
+    assert [status for status, _ in _title_checks(corpus_service, city)] == ["unknown"]
+    assert [status for status, _ in _title_checks(corpus_service, base)] == ["unknown"]
+
+
+def test_an_attestation_applied_for_or_bought_from_the_group_is_not_held() -> None:
+    pending = EnterpriseStatements("已申报出口信用保险白名单，目前还在审核中。")
+    assert pending.saying(re.compile("白名单")) is None
+    held = EnterpriseStatements("我们已列入出口信用保险白名单。")
+    assert held.saying(re.compile("白名单")) is not None
+    pattern, contrary = attestation_patterns("new_equipment")
+    sister = EnterpriseStatements("新设备是从集团的兄弟公司购买的，全新未使用。")
+    assert sister.saying(pattern, contrary) is None
+    unrelated = EnterpriseStatements("设备为全新设备，从非关联方供应商处购买。")
+    assert unrelated.saying(pattern, contrary) is not None
+
+
+def test_new_equipment_from_an_unrelated_supplier_covers_the_unrelated_party() -> None:
+    condition = Condition(
+        field="attestation",
+        operator="has",
+        value="unrelated_party",
+        text="not bought from a related party",
+        start=0,
+        end=10,
+    )
+    stated = Profile(attestations=["new_equipment"])
+    assert evaluate(condition, stated, set(), None)[0] == "met"
+    assert evaluate(condition, Profile(attestations=["tax_paid"]), set(), None)[0] == "unknown"
