@@ -155,8 +155,17 @@ _DATE_ZH = re.compile(r"(\d{4})年(\d{1,2})月(?:(\d{1,2})[日号])?")
 # 2023-04-10, 2023.4.10, 2023/4/10: year first, so never ambiguous.
 _DATE_NUMERIC = re.compile(r"(?<!\d)(\d{4})[-./](\d{1,2})[-./](\d{1,2})(?!\d)")
 _MONTHS = "january february march april may june july august september october november december"
+# A month as enterprises write it: "November", "Nov", "Nov.", "Sept".
+_MONTH_WORD = (
+    r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?"
+)
+# "8 Nov 2023", "March 3, 2023", and a list sharing one year ("on 22 Aug, 9 Oct and 27 Nov
+# 2023"): the first date, with the year the list ends on.
 _DATE_EN = re.compile(
-    r"(?:(\d{1,2}) )?(" + "|".join(_MONTHS.split()) + r")(?: (\d{1,2}),?)? (\d{4})", re.I
+    rf"(?:(\d{{1,2}}) )?({_MONTH_WORD})(?: (\d{{1,2}}))?"
+    rf"(?:(?:,| and| &)\s*\d{{1,2}} {_MONTH_WORD})*,? (\d{{4}})",
+    re.I,
 )
 # "registered there since March 2020", "2019年8月在演示高新区注册": years to the date asked.
 _REGISTERED_ON = [
@@ -253,7 +262,7 @@ def _date(text: str) -> dt.date | None:
         except ValueError:
             return None
     if en := _DATE_EN.search(text):
-        month = _MONTHS.split().index(en.group(2).lower()) + 1
+        month = [m[:3] for m in _MONTHS.split()].index(en.group(2).lower()[:3]) + 1
         day = int(en.group(1) or en.group(3) or 1)
         return dt.date(int(en.group(4)), month, day)
     return None

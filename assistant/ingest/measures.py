@@ -42,6 +42,15 @@ _SCOPE_HEAD = re.compile(
     r"\bScope\b|apply to [\w -]{0,40}enterprises",
     re.I,
 )
+# A clause that qualifies the benefit beside it ("3. The subsidy applies to trains departing
+# between…", "上述补贴适用于…"): its terms are that benefit's; it grants nothing of its own.
+_REFERS_BACK = re.compile(
+    r"^\s*(?:[-•]|\d+[.)、]|[（(][一二三四五六七八九十\d]+[)）])?\s*"
+    r"(?:The (?:above |said )?(?:subsid(?:y|ies)|support|awards?|grants?|rewards?) "
+    r"(?:only )?(?:applies|apply) (?:only )?to\b|"
+    r"(?:上述|本条|本项|该项?)(?:补贴|奖励|补助|支持|资金)[^，。；]{0,6}适用于)",
+    re.I,
+)
 _EXCLUDE_LEAD = re.compile(r"有下列情形之一的.{0,4}不予支持|不予支持情形|Exclusions", re.I)
 _ELIGIBLE_HEADING = re.compile(r"对象|条件|适用范围|Eligib|Scope", re.I)
 _VARIANT = re.compile(
@@ -120,6 +129,7 @@ class DocumentMeasures:
             if self.measure[c.clause_id] is not None
             and not (_BUDGET.search(c.text) and not _FOR_WHOM.search(c.text))
             and not self._only_states_eligibility(c)
+            and not _REFERS_BACK.match(c.text)
         }
         self.waivers = [w for c in self.chunks for w in _waivers(c)]
         # A clause is read as the condition of every measure under or beside it: reading it
@@ -218,6 +228,8 @@ class DocumentMeasures:
             return [_cumulative(chunk)]
         if context == "require" and _EXCLUDE_LEAD.search(chunk.heading_path + chunk.text):
             context = "exclude"
+        if context == "refers":
+            return _terms_of_the_benefit(chunk)
         return read_clause(chunk.text, chunk.start, chunk.clause_id, context=context)
 
     def _own_and_related(self, chunk: Chunk, seen: set[str]) -> list[Condition]:
@@ -275,6 +287,9 @@ class DocumentMeasures:
             if any(base_id(c.clause_id) == sibling for c in chain[1:]):
                 continue  # the measure it varies: read below as the grant it is
             for part in self.by_base.get(sibling, []):
+                if _REFERS_BACK.match(part.text):
+                    found += self._read(part, "refers")
+                    continue
                 if part.clause_id not in self.granting and _REQUIRE.search(part.text):
                     found += self._subtree(sibling)
                     break
@@ -467,6 +482,20 @@ def _parallel_items(measure: Chunk, sibling: Sequence[Chunk]) -> bool:
         return False
     label = _topic(sibling[0].text)
     return label is not None and _ELIGIBLE_HEADING.search(label) is None
+
+
+def _terms_of_the_benefit(chunk: Chunk) -> list[Condition]:
+    """A clause that qualifies the benefit beside it, read as that grant's terms ("…and is
+    capped at RMB 3 million": the cap is the benefit's), about what its heading names when
+    its own words do not. The window it sets is the condition; "The subsidy applies to
+    trains departing" around it says only what the window is for."""
+    found = read_clause(
+        chunk.text, chunk.start, chunk.clause_id, context="grant", about=chunk.heading_path
+    )
+    read = [c for c in found if c.field != "other"]
+    return [
+        c for c in found if c.field != "other" or not any(c.start <= r.start < c.end for r in read)
+    ]
 
 
 def _title(chunk: Chunk) -> str:

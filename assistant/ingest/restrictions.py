@@ -382,8 +382,11 @@ def admission_window(text: str, base: int, clause_id: str | None) -> Condition |
 class _Reader:
     """Collects the conditions of one fragment, with spans in document offsets."""
 
-    def __init__(self, text: str, base: int, clause_id: str | None, sentence: str) -> None:
+    def __init__(
+        self, text: str, base: int, clause_id: str | None, sentence: str, about: str = ""
+    ) -> None:
         self.text, self.base, self.clause_id, self.sentence = text, base, clause_id, sentence
+        self.about = about
         self.found: list[Condition] = []
         self.covered: list[tuple[int, int]] = []
 
@@ -446,7 +449,12 @@ class _Reader:
         after = [m for m in _all_matches(ACTIONS, self.sentence) if m[1].start() >= at]
         if before:
             return max(before, key=lambda m: m[1].start())[0]
-        return min(after, key=lambda m: m[1].start())[0] if after else None
+        if after:
+            return min(after, key=lambda m: m[1].start())[0]
+        # Else what the clause is about, named in its nearest heading ("Article 5
+        # China-Europe freight trains…" above "The subsidy applies to trains departing…").
+        about = vocabulary_matches(ACTIONS, self.about)
+        return max(about, key=lambda m: m[1].start())[0] if about else None
 
 
 def read_fragment(
@@ -457,12 +465,14 @@ def read_fragment(
     *,
     context: str,
     named: str | None = None,
+    about: str = "",
 ) -> list[Condition]:
     """The conditions of one fragment. `named` is the sentence up to its grant, where the
     beneficiaries are named, when the fragment is that part. `context` is "grant" (a
     granting clause), "who" (the part of one naming whom it is for), "require" (a clause
-    stating conditions) or "exclude" (an item of a "不予支持" list)."""
-    reader = _Reader(text, base, clause_id, sentence)
+    stating conditions) or "exclude" (an item of a "不予支持" list). `about` is what the
+    clause is about where its own words do not say (its heading)."""
+    reader = _Reader(text, base, clause_id, sentence, about)
     if context == "who":
         _read_beneficiaries(reader, named)
         context = "require"
@@ -499,7 +509,12 @@ def _read_beneficiaries(reader: _Reader, named: str | None) -> None:
     platform operator") says who instead."""
     text = reader.text
     codes = industries_in(named or text)
-    said = re.search(r"industr|sector|行业|领域|产业", named or text, re.I) is not None
+    # The word for "industry" said apart from an industry's own name: "industrial internet
+    # platform operator" names a role, not the industrial-internet industry.
+    said = (
+        re.search(r"industr|sector|行业|领域|产业", _INDUSTRY_NAME.sub(" ", named or text), re.I)
+        is not None
+    )
     # A maker of them ("vehicles produced by enterprises registered in …") is still named
     # by its products; another role ("platform operator") says who instead.
     other_roles = [c for c, _ in vocabulary_matches(ROLES, named or text) if c != "manufacturer"]
@@ -530,10 +545,18 @@ def _read_structured(reader: _Reader, context: str) -> None:
         reader.covered.append((condition.start - base, condition.end - base))
 
 
+# Whom the applicant serves ("a platform operator that serves at least 30 manufacturing
+# enterprises", "服务制造业企业30家以上"): their role is not the applicant's.
+_SERVED_BEFORE = re.compile(r"\bserv(?:es|e|ing)\b[^,;.]{0,40}$|服务[^，。；]{0,12}$", re.I)
+
+
 def _read_roles(reader: _Reader, context: str) -> None:
     excluded = context == "exclude" or _EXCLUSION.search(reader.sentence) is not None
     for code, pattern in _compiled(ROLES, "clause"):
-        spans = [m.span() for m in pattern.finditer(reader.text)]
+        found = [m.span() for m in pattern.finditer(reader.text)]
+        served = [span for span in found if _SERVED_BEFORE.search(reader.text[: span[0]])]
+        reader.covered += served
+        spans = [span for span in found if span not in served]
         if spans:
             reader.add("role", "not_in" if excluded else "in", [code], spans[0])
             reader.covered += spans[1:]
@@ -745,9 +768,12 @@ def item_lists(text: str, base: int, clause_id: str | None) -> list[Condition]:
     return found
 
 
-def read_clause(text: str, base: int, clause_id: str | None, *, context: str) -> list[Condition]:
+def read_clause(
+    text: str, base: int, clause_id: str | None, *, context: str, about: str = ""
+) -> list[Condition]:
     """Every condition a clause states. In a granting clause, a fragment's grant ("给予…",
-    "receives …") and what follows it are the benefit, not a condition."""
+    "receives …") and what follows it are the benefit, not a condition. `about`: the words
+    that say what the clause is about when it does not (its heading)."""
     found: list[Condition] = item_lists(text, base, clause_id)
     listed = [(c.start - base, c.end - base) for c in found]
     previous: str | None = None
@@ -783,6 +809,7 @@ def read_clause(text: str, base: int, clause_id: str | None, *, context: str) ->
             sentence,
             context="who" if before_grant else context,
             named=_named_before_grant(text, s, e) if before_grant else None,
+            about=about,
         )
     return found
 

@@ -223,3 +223,54 @@ def test_new_equipment_from_an_unrelated_supplier_covers_the_unrelated_party() -
     stated = Profile(attestations=["new_equipment"])
     assert evaluate(condition, stated, set(), None)[0] == "met"
     assert evaluate(condition, Profile(attestations=["tax_paid"]), set(), None)[0] == "unknown"
+
+
+def test_a_clause_about_the_subsidy_beside_it_sets_that_subsidys_window(
+    corpus_service: PolicyService,
+) -> None:
+    """ "3. The subsidy applies to trains departing between 1 January 2023 and 31 December
+    2023…" grants nothing of its own: it is the departure window of the freight subsidies
+    beside it, checked against the shipment's date."""
+    export = "sc-export-stabilization-2023"
+    measures = {m.clause_id: m for m in measures_of(corpus_service.snapshot().chunks)}
+    assert f"{export}:1.6.3" not in measures
+    for item in ("1.6.1", "1.6.2"):
+        windows = [c for c in measures[f"{export}:{item}"].conditions if c.field == "action_date"]
+        assert [(c.value, c.subject, c.clause_id) for c in windows] == [
+            (["2023-01-01", "2023-12-31"], "rail_shipment", f"{export}:1.6.3")
+        ]
+    # The award a clause states ("The award is 1% of the actual reinvested amount") is
+    # still a measure.
+    assert "ep-foreign-investment-services-2023:2.5.3" in measures
+
+
+def test_whom_a_platform_serves_is_not_who_it_must_be() -> None:
+    text = (
+        "An industrial internet platform operator registered in the Demo Hi-tech Zone that "
+        "serves at least 30 manufacturing enterprises in the zone in 2023 receives an award "
+        "of 20% of its platform investment in 2023, capped at RMB 1 million."
+    )
+    conditions = read_clause(text, 0, "x:1", context="grant")
+    assert {(c.field, str(c.value)) for c in conditions if c.field in {"role", "industry"}} == {
+        ("role", "['platform_operator']")
+    }
+    assert [c.value for c in conditions if c.field == "count"] == [30.0]
+
+
+def test_dates_written_short_or_in_a_list_sharing_one_year() -> None:
+    places = LocalityMap(["Sample City"])
+    shipped = profile_from_text(
+        "We are registered in Sample City. Our packs left on China-Europe freight trains on "
+        "22 Aug, 9 Oct and 27 Nov 2023.",
+        places,
+    )
+    rail = next(a for a in shipped.actions if a.kind == "rail_shipment")
+    assert rail.date == dt.date(2023, 8, 22)
+    abbreviated = profile_from_text(
+        "Rail: containers left on China-Europe freight trains (departures 8 Nov 2023, "
+        "20 Dec 2023).",
+        places,
+    )
+    assert next(a for a in abbreviated.actions if a.kind == "rail_shipment").date == dt.date(
+        2023, 11, 8
+    )
