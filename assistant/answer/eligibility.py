@@ -299,6 +299,16 @@ def _check_attestation(
     return _to_confirm(condition, profile, places, localities)
 
 
+# Not having had a benefit yet is never read from words that only mention it ("the zone
+# already paid for a free diagnosis for us" names the diagnosis): the profile's code says
+# it, or the enterprise's plain words for it ("our first one ever").
+_SAID_ONLY_PLAINLY = frozenset({"first_use"})
+
+
+def _said_only_plainly(condition: Condition) -> bool:
+    return condition.field == "attestation" and str(condition.value) in _SAID_ONLY_PLAINLY
+
+
 # Attestations that settle another: new equipment is attested "new, from an unrelated
 # supplier, not on the phase-out list", so it covers the unrelated party too.
 _IMPLIES_ATTESTATION = {"new_equipment": ("unrelated_party",)}
@@ -954,14 +964,18 @@ class EligibilityMatcher:
                     context.statements.saying(*attestation_patterns(str(condition.value)))
                     if condition.field == "attestation"
                     else None
-                ) or context.statements.stating(
-                    _unread(condition, measure.conditions), whole=condition.text
                 )
+                if stated is None and not _said_only_plainly(condition):
+                    stated = context.statements.stating(
+                        _unread(condition, measure.conditions), whole=condition.text
+                    )
                 if stated is not None:
                     stated_by.append(stated)
                     status, reason = "met", f"stated by the enterprise: “{stated}”"
-                elif held := context.statements.known_to_hold(
-                    _unread(condition, measure.conditions), whole=condition.text
+                elif not _said_only_plainly(condition) and (
+                    held := context.statements.known_to_hold(
+                        _unread(condition, measure.conditions), whole=condition.text
+                    )
                 ):
                     status, reason = "met", f"what the profile states: {', '.join(held)}"
             cited = condition

@@ -469,8 +469,17 @@ _TOPIC_LABEL = re.compile(
 )
 
 
+# A numbered title on a line of its own above the text ("4. Free diagnosis", "第五条 首台套
+# 奖励"): the item's topic too.
+_TITLE_LINE = re.compile(
+    r"^\s*(?:[（(]?(?:[一二三四五六七八九十]+|\d+)[)）.、]|第[一二三四五六七八九十百]+条|"
+    r"(?:Article|Section) \d+\.?)\s*([^\n。；;：:，,]{2,60})\n\S",
+    re.I,
+)
+
+
 def _topic(text: str) -> str | None:
-    label = _TOPIC_LABEL.match(text)
+    label = _TOPIC_LABEL.match(text) or _TITLE_LINE.match(text)
     return None if label is None else label.group(1)
 
 

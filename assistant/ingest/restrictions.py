@@ -56,7 +56,9 @@ _NOT_A_CONDITION = re.compile(
     # The papers an application carries: a step of applying, not who qualifies.
     r"(?:须|需|应当?|另需)提交|\bsubmits?\b[^.;]{0,40}\b(?:materials|documents|copies)\b|"
     # The basis of a rate ("按企业实际支付利息的50%"), wherever it stands in the piece.
-    r"按[^，。；]{0,30}?的?\d+(?:\.\d+)?\s*[%％]",
+    r"按[^，。；]{0,30}?的?\d+(?:\.\d+)?\s*[%％]|"
+    # Which figures count ("以统计部门核定的联网直报数据为准"): the evidence, not a condition.
+    r"^以[^，。；]{2,40}为准",
     re.I,
 )
 # "A one-time subsidy of 10% … is granted": in a passive grant, what comes before the verb is
@@ -791,8 +793,10 @@ def read_clause(
         if context == "grant":
             grant = GRANT.search(text[s:e])
             if grant is not None:
-                # After the grant, only a window or a floor on what is paid for restricts.
+                # After the grant, only a window, a floor on what is paid for, or a limit
+                # of once ("may receive one free diagnosis in 2023") restricts.
                 found += _after_grant(text, base, clause_id, s + grant.start(), e)
+                found += _once_only(text, base, clause_id, s + grant.start(), e)
                 e = s + grant.start()
                 while e > s and text[e - 1] in " ，,的":
                     e -= 1
@@ -818,8 +822,9 @@ def read_clause(
 # "the service provider must …"): what others owe the enterprise, not who qualifies.
 _OTHERS_OBLIGED = re.compile(
     r"^(?:[^，,。；;]{0,40}[，,]\s*)?(?:电网企业|供电企业|供电公司|(?:合作)?银行|服务商|服务机构|"
-    r"保险机构|主管部门|管委会|(?:the |its )?(?:bank|insurer|grid company|service providers?|"
-    r"providers?|administrative committee|department))\s*(?:应当|应|须|必须|\bmust\b|\bshall\b)",
+    r"保险机构|主管部门|管委会|(?:诊断|评估|审计)?报告|(?:the |its )?(?:bank|insurer|grid company|"
+    r"service providers?|providers?|administrative committee|department|"
+    r"(?:diagnosis |assessment |audit )?reports?))\s*(?:应当|应|须|必须|\bmust\b|\bshall\b)",
     re.I,
 )
 # "对储备所需流动资金贷款给予贴息": what the grant pays for, named with no figure and no one
@@ -883,13 +888,42 @@ def _may_restrict(piece: str, sentence: str) -> bool:
         or _HEADING.fullmatch(piece)
         or _TITLE_EN.match(piece)
         or _INTENT.match(sentence)
-        or _OTHERS_OBLIGED.match(sentence)
+        or _OTHERS_OBLIGED.match(sentence.lstrip())
         or (
             _BENEFIT_SHAPE.search(piece)
             and not _CUMULATIVE.search(piece)
             and not GRANT.search(piece)
         )
     )
+
+
+# A benefit had once only: whoever had it already (this year) cannot have it again, which
+# the enterprise must confirm (the attestation "first_use").
+_ONCE_ONLY = re.compile(
+    r"\bone (?:free )?(?:[\w-]+ ){0,4}(?:in \d{4}|per year|a year|each year)\b|\bonly once\b|"
+    r"(?:限|只能|仅可|仅能)(?:享受|申请|获得)?一次",
+    re.I,
+)
+
+
+def _once_only(
+    text: str, base: int, clause_id: str | None, start: int, end: int
+) -> list[Condition]:
+    if _ONCE_ONLY.search(text[start:end]) is None:
+        return []
+    piece = text[start:end].strip()
+    at = base + text.index(piece, start)
+    return [
+        Condition(
+            field="attestation",
+            operator="has",
+            value="first_use",
+            text=piece,
+            start=at,
+            end=at + len(piece),
+            clause_id=clause_id,
+        )
+    ]
 
 
 def _after_grant(

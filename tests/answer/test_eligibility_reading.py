@@ -274,3 +274,44 @@ def test_dates_written_short_or_in_a_list_sharing_one_year() -> None:
     assert next(a for a in abbreviated.actions if a.kind == "rail_shipment").date == dt.date(
         2023, 11, 8
     )
+
+
+DIGITAL = "demo-zone-digital-transformation-2023"
+
+
+def test_a_benefit_had_once_asks_whether_it_was_had_and_lends_nothing_to_the_next_article(
+    corpus_service: PolicyService,
+) -> None:
+    """ "4. Free diagnosis: one free diagnosis in 2023…; the report must be completed within
+    30 days": whether the enterprise already had one is to confirm, the report's deadline is
+    the provider's, and neither is a condition of "7. Cloud services"."""
+    measures = {m.clause_id: m for m in measures_of(corpus_service.snapshot().chunks)}
+    diagnosis = measures[f"{DIGITAL}:2.4"].conditions
+    assert [c.value for c in diagnosis if c.clause_id == f"{DIGITAL}:2.4"] == ["first_use"]
+    assert not any("report must" in c.text for c in diagnosis)
+    assert not any(c.clause_id == f"{DIGITAL}:2.4" for c in measures[f"{DIGITAL}:2.7"].conditions)
+    base = dict(
+        region="Demo Hi-tech Zone",
+        industry="machinery",
+        employees=150,
+        annual_revenue_wan=3800,
+        registered_years=4,
+        roles=["manufacturer"],
+        attestations=["good_credit", "no_major_accident"],
+        as_of=dt.date(2023, 8, 1),
+    )
+    had = Profile(**base, free_text="This year the zone already paid for a free diagnosis for us.")
+    first = Profile(**base, free_text="A diagnosis would be our first one ever.")
+    coded = Profile(**{**base, "attestations": [*base["attestations"], "first_use"]})
+
+    def checked(profile: Profile) -> list[str]:
+        result = corpus_service.eligibility(profile, include_unmet=True, limit=10_000)
+        measure = next(m for m in result.measures if m.clause_id == f"{DIGITAL}:2.4")
+        return [c.status for c in measure.conditions if c.value == "first_use"]
+
+    assert checked(had) == ["unknown"]  # naming the diagnosis does not say it was not had
+    assert checked(first) == checked(coded) == ["met"]
+
+
+def test_which_figures_count_is_not_a_condition() -> None:
+    assert read_clause("以统计部门核定的联网直报数据为准。", 0, "x:1", context="require") == []
