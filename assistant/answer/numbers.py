@@ -250,7 +250,7 @@ def _chinese_number(digits: str) -> int:
     return _CHINESE_DIGITS.get(digits, 0) if len(digits) == 1 else 0
 
 
-_ENGLISH_NUMBERS = [
+ENGLISH_NUMBERS = [
     "one",
     "two",
     "three",
@@ -266,7 +266,7 @@ _ENGLISH_NUMBERS = [
 ]
 # "manages four enterprises", "a two-year lease": a count in English words before its noun.
 _ENGLISH_COUNT = re.compile(
-    rf"\b(?P<n>{'|'.join(_ENGLISH_NUMBERS)})[\s-]+(?:(?:other|more|local|new|overseas)\s+)?"
+    rf"\b(?P<n>{'|'.join(ENGLISH_NUMBERS)})[\s-]+(?:(?:other|more|local|new|overseas)\s+)?"
     r"(?P<unit>years?|months?|enterprises|companies|subsidiaries|firms|exporters)\b",
     re.I,
 )
@@ -277,7 +277,7 @@ def _english_counts(text: str, claim: Callable[[int, int], bool]) -> list[tuple[
     for m in _ENGLISH_COUNT.finditer(text):
         if not claim(m.start(), m.end()):
             continue
-        number = _ENGLISH_NUMBERS.index(m.group("n").lower()) + 1
+        number = ENGLISH_NUMBERS.index(m.group("n").lower()) + 1
         unit = m.group("unit").lower()
         kind: Kind = "duration" if unit.startswith(("year", "month")) else "number"
         value = number / 12 if unit.startswith("month") else float(number)

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from assistant.answer.eligibility import LocalityMap
+from assistant.answer.numbers import ENGLISH_NUMBERS
 from assistant.answer.statements import CERTIFICATION_TITLES, attestation_patterns, attested
 from assistant.ingest.conditions import to_wan
 from assistant.ingest.restrictions import all_vocabulary_matches, vocabulary_matches
@@ -136,18 +137,23 @@ _RD_RATIO = [
 ]
 _MONTHS_SAID = [
     re.compile(
-        r"(?:期限|运营|运行|经营|投入使用)(?:了|为|已|是)?\s*(\d{1,3}(?:\.\d+)?|[一二两三四五六七八九十]+)\s*"
+        r"(?:期限|租期|运营|运行|经营|投入使用)(?:了|为|已|是)?\s*(\d{1,3}(?:\.\d+)?|[一二两三四五六七八九十]+)\s*"
         r"(年|个月)"
     ),
     re.compile(r"\bfor (\d{1,3}(?:\.\d+)?)\s*(years?|months?)\b", re.I),
-    re.compile(r"(\d+(?:\.\d+)?)[- ](years?|months?)[- ](?:loan|term|lease)", re.I),
+    re.compile(
+        rf"(\d+(?:\.\d+)?|{'|'.join(ENGLISH_NUMBERS)})[- ](years?|months?)[- ](?:loan|term|lease)",
+        re.I,
+    ),
     re.compile(
         r"(?:term of|tenor of|in operation for|operating for|operated for)\s*"
         r"(\d+(?:\.\d+)?)\s*(years?|months?)",
         re.I,
     ),
 ]
-_AREA = re.compile(r"(\d+(?:,\d{3})*)\s*(?:平方米|平米|square met(?:re|er)s|sq\.? ?m)", re.I)
+_AREA = re.compile(
+    r"(\d+(?:,\d{3})*)\s*(?:平方米|平米|square met(?:re|er)s|sq\.? ?m|m²|m2\b)", re.I
+)
 _COUNT = re.compile(
     r"(\d+)\s*(?:家|local |other )?[^,.;，。]{0,20}?(?:企业|enterprises|exporters|firms)", re.I
 )
@@ -250,7 +256,11 @@ def _export_share(text: str, share: re.Match[str] | None) -> float | None:
 
 
 def cn_count_or_number(text: str) -> float:
-    return float(text) if re.fullmatch(r"\d+(?:\.\d+)?", text) else cn_count(text)
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return float(text)
+    if text.lower() in ENGLISH_NUMBERS:
+        return float(ENGLISH_NUMBERS.index(text.lower()) + 1)
+    return cn_count(text)
 
 
 def _date(text: str) -> dt.date | None:

@@ -315,3 +315,27 @@ def test_a_benefit_had_once_asks_whether_it_was_had_and_lends_nothing_to_the_nex
 
 def test_which_figures_count_is_not_a_condition() -> None:
     assert read_clause("以统计部门核定的联网直报数据为准。", 0, "x:1", context="require") == []
+
+
+def test_the_words_reader_on_leases_areas_machines_and_books() -> None:
+    places = LocalityMap(["Sample City", "样港市"])
+    warehouse = profile_from_text(
+        "Since 1 July 2023 we have leased a warehouse in Duisburg with 2,400 m² of usable "
+        "area, on a three-year lease.",
+        places,
+    ).actions[0]
+    assert (warehouse.kind, warehouse.area_sqm, warehouse.months) == (
+        "overseas_warehouse",
+        2400.0,
+        36.0,
+    )
+    leased = profile_from_text("在杜伊斯堡租了一个可用面积2600平米的海外仓，租期三年。", places)
+    assert leased.actions[0].months == 36.0
+    maker = profile_from_text(
+        "我们生产数控折弯机和剪板机，财务自己单独核算。2022年11月25日新买的两条SMT贴片线安装调试完成，"
+        "发票不含税3,260万元。",
+        places,
+    )
+    assert maker.industry == "machinery"
+    assert "independent_accounting" in maker.attestations
+    assert [a.kind for a in maker.actions] == ["buy_equipment"]
