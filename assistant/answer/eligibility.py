@@ -81,9 +81,9 @@ class LocalityMap:
             for name in group:
                 self._groups.setdefault(name, set()).update(group)
 
-    def known(self) -> set[str]:
-        """Every name of every place it knows."""
-        return set(self._groups)
+    def knows(self, name: str) -> bool:
+        """Whether `name` names a place it knows."""
+        return name in self._groups
 
     def names_of(self, name: str) -> set[str]:
         """`name` and every alias of the place it names (not the places that contain it)."""
@@ -327,7 +327,7 @@ def _level_before(text: str, localities: LocalityMap | None) -> str | None:
         return None
     found = match.group(1)
     for start in range(len(found) - 2, -1, -1):
-        if localities is not None and found[start:] in localities.known():
+        if localities is not None and localities.knows(found[start:]):
             return found[start:]
     return found if found.endswith("级") else found[-3:]
 
@@ -965,17 +965,19 @@ class EligibilityMatcher:
                     if condition.field == "attestation"
                     else None
                 )
-                if stated is None and not _said_only_plainly(condition):
-                    stated = context.statements.stating(
-                        _unread(condition, measure.conditions), whole=condition.text
-                    )
+                # The words no rule read, held against the enterprise's sentences and facts.
+                unread = (
+                    None
+                    if _said_only_plainly(condition)
+                    else _unread(condition, measure.conditions)
+                )
+                if stated is None and unread is not None:
+                    stated = context.statements.stating(unread, whole=condition.text)
                 if stated is not None:
                     stated_by.append(stated)
                     status, reason = "met", f"stated by the enterprise: “{stated}”"
-                elif not _said_only_plainly(condition) and (
-                    held := context.statements.known_to_hold(
-                        _unread(condition, measure.conditions), whole=condition.text
-                    )
+                elif unread is not None and (
+                    held := context.statements.known_to_hold(unread, whole=condition.text)
                 ):
                     status, reason = "met", f"what the profile states: {', '.join(held)}"
             cited = condition
