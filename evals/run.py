@@ -81,8 +81,13 @@ def score_question(
     question: Question, result: SystemResult, texts: Mapping[str, str]
 ) -> dict[str, Any]:
     row: dict[str, Any] = {"id": question.id, "kind": question.kind, "source": question.source}
+    expected = question.expected_clauses
     if question.answerable:
-        expected = question.expected_clauses
+        row["false_refusal"] = m.false_refusal(True, result.answered)
+        row["key_phrase_coverage"] = m.key_phrase_coverage(question.key_phrases, result.answer)
+    if question.answerable and question.expected_clauses:
+        # Ranking is scored only where there is a clause to find: "does the text really say
+        # …?" about a passage found nowhere is answered "no", with no clause to rank first.
         row.update(
             {
                 "first_hit": m.first_unit_hit(expected, result.ranked),
@@ -96,8 +101,6 @@ def score_question(
                 "cited@5": m.hit_at_k(expected, result.cited, 5),
                 "mrr": m.reciprocal_rank_units(expected, result.ranked),
                 "ndcg@10": m.ndcg_at_k_units(expected, result.ranked, 10),
-                "false_refusal": m.false_refusal(True, result.answered),
-                "key_phrase_coverage": m.key_phrase_coverage(question.key_phrases, result.answer),
             }
         )
         if question.kind == "cross_language":
@@ -105,7 +108,7 @@ def score_question(
         if question.about_notice:
             notice = [c for c in expected if c.split(":", 1)[0] == NOTICE_DOC_ID]
             row["notice_first"] = m.first_unit_hit(notice, result.ranked)
-    else:
+    if not question.answerable:
         row["refusal_correct"] = m.refusal_correct(False, result.answered)
     if result.eligible is not None:
         precision, recall = m.precision_recall(question.expected_clauses, result.eligible)

@@ -72,3 +72,22 @@ def test_recall_within_a_character_budget() -> None:
     assert m.recall_within_chars(["a:2"], ranked, [900, 900, 900], 2000) == 1.0
     # the first unit always counts, even when it alone exceeds the budget
     assert m.recall_within_chars(["a:1"], [["a:1"]], [5000], 2000) == 1.0
+
+
+def test_a_question_with_no_clause_to_find_is_not_scored_on_ranking() -> None:
+    """ "Does the text really say …?" about a passage found nowhere is answered "no": it
+    counts for refusals, not as a ranking miss, and an answerable question with clauses
+    still is scored."""
+    from evals.dataset import Question
+    from evals.run import aggregate, score_question
+    from evals.systems import SystemResult
+
+    absent = Question("w1", "Does the Notice really say “X”?", "en", "wording", [], [], True)
+    found = Question("f1", "When was it issued?", "en", "factual", ["n:1"], [], True)
+    answered = SystemResult(ranked=[["n:2"], ["n:1"]], cited=["n:2"], answered=True, answer="")
+    rows = [score_question(absent, answered, {}), score_question(found, answered, {})]
+    assert "first_hit" not in rows[0] and "refusal_correct" not in rows[0]
+    assert rows[0]["false_refusal"] == 0.0
+    summary = aggregate(rows)
+    assert summary["first_hit"] == 0.0 and summary["recall@5"] == 1.0
+    assert summary["false_refusal_rate"] == 0.0
