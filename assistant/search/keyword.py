@@ -1,4 +1,5 @@
-"""Keyword search: BM25 (bm25s) over jieba-segmented Chinese and lower-cased English."""
+"""Keyword search: BM25 (bm25s) over jieba-segmented Chinese and lower-cased, stemmed
+English."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import logging
 import re
 import threading
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -115,7 +117,33 @@ def configure_jieba(cache_dir: Path) -> None:
         _jieba_ready.add(key)
 
 
-def tokenize(text: str) -> list[str]:
+_stemmer_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _english_stemmer() -> object:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """An English word's Snowball stem, lower-cased ("Trains" and "train", "supplies" and
+    "supply" meet); anything else as it is. The stemmer object is not thread-safe, hence the lock."""
+    lowered = word.lower()
+    if not _ENGLISH.fullmatch(lowered):
+        return word
+    with _stemmer_lock:
+        return str(_english_stemmer().stemWord(lowered))  # type: ignore[attr-defined]
+
+
+_ENGLISH = re.compile(r"[a-z]{3,}")
+
+
+def tokenize(text: str, stemmed: bool = True) -> list[str]:
+    """Jieba's search segmentation for Chinese, lower-cased words for English, stop words
+    dropped; English words stemmed unless asked for as written."""
     import jieba
 
     tokens: list[str] = []
@@ -124,7 +152,8 @@ def tokenize(text: str) -> list[str]:
             tokens.extend(t for t in jieba.lcut_for_search(word) if t.strip())
         else:
             tokens.append(word)
-    return [t for t in tokens if t not in STOPWORDS]
+    kept = [t for t in tokens if t not in STOPWORDS]
+    return [stem(t) for t in kept] if stemmed else kept
 
 
 class KeywordIndex:
@@ -161,10 +190,10 @@ class KeywordIndex:
         return cls(retriever, size)
 
     def knows(self, term: str) -> bool:
-        """Whether any indexed text holds the word (a token of `tokenize`)."""
+        """Whether any indexed text holds the word, in any of its English forms."""
         if not self.size:
             return False
-        return term in self._retriever.vocab_dict  # type: ignore[attr-defined]
+        return stem(term) in self._retriever.vocab_dict  # type: ignore[attr-defined]
 
     def scores(self, query: str) -> npt.NDArray[np.float32]:
         tokens = tokenize(query)

@@ -88,7 +88,9 @@ def new_version_name(fingerprint: str) -> str:
 
 # Version 2: one Chroma collection per document language. A language filter then picks a
 # collection instead of making Chroma scan every vector's metadata.
-INDEX_FORMAT = 2
+# Version 3: the keyword index holds English stems, so it must be read with the same
+# tokenizer that built it.
+INDEX_FORMAT = 3
 
 
 def collection_name(version: str, language: str) -> str:
