@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     scope_threshold: float | None = Field(default=None, ge=-1.0, le=1.0)
     evidence_threshold: float | None = Field(default=None, ge=-1.0, le=1.0)
     cross_language_threshold: float | None = Field(default=None, ge=-1.0, le=1.0)
+    # Ranking among clauses on one topic: the gain for stating the kind of fact asked, the
+    # loss for a document no longer in force.
+    answer_kind_weight: float | None = Field(default=None, ge=0.0, le=10.0)
+    dated_penalty: float | None = Field(default=None, ge=0.0, le=10.0)
     # How far below the best clause's similarity another may be and still be cited.
     citation_margin: float = Field(default=0.15, ge=0.0, le=2.0)
 

@@ -107,11 +107,18 @@ class QuestionAnswerer:
         if not retrieved.scoped:
             hits = retrieved.scope.within(hits, index.level)
         support = self.judge.judge(
-            retrieved.query, hits, retrieved.scope, index.keyword, index.level
+            retrieved.query,
+            hits,
+            retrieved.scope,
+            index.keyword,
+            index.level,
+            lambda doc_id: index.documents[doc_id].text,
         )
         if not retrieved.scoped and not support.answered and retrieved.scope.notice_only:
             local = self._outside_the_notice(index, retrieved.query, asked)
-            refusal = self.refusal(asked, local, "not_in_notice")
+            refusal = self.refusal(
+                asked, local, "not_in_notice", missing=list(support.missing_terms)
+            )
             return refusal.model_copy(update={"standalone_question": retrieved.standalone})
         if not retrieved.scoped and not support.answered:
             refusal = self.refusal(asked, hits, support.reason, missing=list(support.missing_terms))
@@ -119,9 +126,10 @@ class QuestionAnswerer:
         cited = self._citable(hits, support, relaxed=retrieved.scoped)
         # answered on its words: the clauses that hold them lead
         covering = list(support.covering)
-        return self._compose(
-            index, asked, retrieved, hits, covering + [h for h in cited if h not in covering]
-        )
+        ordered = covering + [h for h in cited if h not in covering]
+        # clauses in force before superseded or expired ones, whichever way they were found
+        ordered.sort(key=lambda h: h.status != "in_force")
+        return self._compose(index, asked, retrieved, hits, ordered)
 
     def _retrieve(self, index: IndexVersion, asked: Asked, named: QuestionScope) -> Retrieved:
         started = time.perf_counter()
@@ -258,7 +266,7 @@ class QuestionAnswerer:
     ) -> Answer:
         suggestions: list[dict[str, str]] = []
         titles: list[str] = []
-        if reason in {"unsupported", "not_in_notice"}:
+        if reason in {"unsupported", "not_in_notice", "no_amount"}:
             mark = messages(asked.language).illustrative_mark
             for hit in hits:
                 if len(suggestions) < 3 and hit.chunk.doc_id not in {

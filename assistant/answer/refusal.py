@@ -2,6 +2,9 @@
 
 Answerability is read from several kinds of evidence, never from one similarity:
 - the question names a real place no document covers: refused, naming it;
+- it asks for an amount ("how much", "多少钱") and no retrieved clause states one: refused;
+- it names the Notice alone and a year the Notice never mentions ("the 2024 follow-up"):
+  refused;
 - a retrieved clause holds the question's key phrase (its longest run of naming words):
   answered, whatever the encoder thinks of it;
 - the best clause's dense similarity reaches the support threshold, or the scope threshold
@@ -9,7 +12,10 @@ Answerability is read from several kinds of evidence, never from one similarity:
   the best clause in the other language is read against the lower cross-language
   threshold, even when one in the question's language scores higher but under its bar;
   or it reaches the lower evidence threshold and a clause also holds nearly all the
-  question's naming words (across languages through the policy glossary and CC-CEDICT).
+  question's naming words (across languages through the policy glossary and CC-CEDICT);
+- a question that names the Notice alone is also answered from its best clause at the
+  evidence threshold, when a retrieved Notice clause holds any of what is asked: its
+  clauses are the terse bullets of a summary, which score low even when they are the answer.
 Otherwise the answer is a refusal that says which of the question's words nothing in the
 corpus holds. The thresholds are measured per embedding model on the dev split
 (`evals/calibrate.py`).
@@ -23,9 +29,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from assistant.search.answer_kind import lacks_asked_amount
 from assistant.search.dictionary import PER_WORD, general_dictionary
 from assistant.search.glossary import Glossary, policy_glossary
-from assistant.search.keyword import KeywordIndex, tokenize
+from assistant.search.keyword import KeywordIndex, stem, tokenize
 from assistant.search.scope import QuestionScope
 from assistant.search.tuning import Tuning
 from assistant.text import detect_language
@@ -214,11 +221,12 @@ def best_by_language(question: str, hits: list[SearchHit]) -> tuple[float, float
 
 
 def content_terms(text: str) -> set[str]:
-    return {t for t in tokenize(text) if t not in _QUESTION_WORDS and len(t) > 1}
+    """The naming words of a text, as written (a stem has no translation to look up)."""
+    return set(_words(text))
 
 
 def _words(text: str) -> list[str]:
-    return [t for t in tokenize(text) if t not in _QUESTION_WORDS and len(t) > 1]
+    return [t for t in tokenize(text, stemmed=False) if t not in _QUESTION_WORDS and len(t) > 1]
 
 
 def key_phrase(question: str) -> str | None:
@@ -310,12 +318,13 @@ def coverage(question_terms: set[str], hit: SearchHit, glossary: Glossary | None
     text = hit.chunk.embed_text
     lowered = text.lower()
     held = content_terms(text)
+    held_stems = {stem(t) for t in held}
     glossary = glossary or policy_glossary()
     concepts = glossary.concepts_in(text)
     covered = 0
     for term in question_terms:
         if (
-            term in held
+            stem(term) in held_stems
             or (concepts and glossary.concepts_in(term) & concepts)
             or any(t in held or t in lowered for t in _translated(term))
         ):
@@ -328,7 +337,7 @@ def _translated(term: str) -> list[str]:
     return general_dictionary().translations(term)[:PER_WORD]
 
 
-Reason = Literal["similar", "evidence", "key_phrase", "unsupported", "not_covered"]
+Reason = Literal["similar", "evidence", "key_phrase", "unsupported", "not_covered", "no_amount"]
 
 
 @dataclass(frozen=True)
@@ -369,16 +378,25 @@ class SupportJudge:
         scope: QuestionScope,
         keyword: KeywordIndex,
         level_of: Callable[[str], str] = lambda doc_id: "unknown",
+        document_text: Callable[[str], str] | None = None,
     ) -> Support:
         best = max((h.dense_score or 0.0 for h in hits), default=0.0)
         if scope.unknown_places:
             return Support(False, "not_covered", best, unknown_places=scope.unknown_places)
+        if lacks_asked_amount(question, hits):
+            return Support(False, "no_amount", best)
+        later = _unspoken_years(scope, hits, document_text) if document_text else ()
+        if scope.notice_only and later:
+            # "the 2024 follow-up to the Notice": a later year is not in the Notice
+            return Support(False, "unsupported", best, missing_terms=later)
         # The names of the scope (a place, the Notice) are not what is asked about.
         phrase = key_phrase(scope.remainder(question))
         if phrase:
             holding = tuple(h for h in hits if holds_phrase(phrase, h, self.glossary))
             if holding:
                 return Support(True, "key_phrase", best, covering=holding)
+        if scope.notice_only and self._notice_answers(question, hits, scope):
+            return Support(True, "evidence", best)
         # The question named the document its best clause is in: that match is evidence too.
         named = (
             bool(hits) and scope.weight(hits[0].chunk.doc_id, level_of(hits[0].chunk.doc_id)) >= 1
@@ -400,3 +418,24 @@ class SupportJudge:
         return Support(
             False, "unsupported", best, missing_terms=self.missing_terms(question, keyword)
         )
+
+    def _notice_answers(self, question: str, hits: list[SearchHit], scope: QuestionScope) -> bool:
+        """Whether a question that names the Notice alone is answered by its best clause on
+        the evidence scale. The Notice's clauses are the terse bullets of a summary, so even
+        the right one sits low on the similarity scale; it answers when a retrieved clause
+        holds some of what is asked (the Notice's own name aside)."""
+        best = max((h.dense_score or 0.0 for h in hits), default=0.0)
+        if best < self.tuning.evidence_threshold:
+            return False
+        terms = content_terms(scope.remainder(question))
+        return any(coverage(terms, h, self.glossary) > 0 for h in hits)
+
+
+def _unspoken_years(
+    scope: QuestionScope, hits: list[SearchHit], document_text: Callable[[str], str]
+) -> tuple[str, ...]:
+    """The years the question names that no retrieved clause's document mentions."""
+    texts = [document_text(doc_id) for doc_id in {h.chunk.doc_id for h in hits}]
+    return tuple(
+        sorted(str(year) for year in scope.years if not any(str(year) in t for t in texts))
+    )

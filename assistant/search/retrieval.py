@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from assistant.config import Settings
+from assistant.search.answer_kind import Kind, answers_kinds, asked_kinds
 from assistant.search.batching import QueryBatcher
 from assistant.search.dictionary import general_dictionary
 from assistant.search.embedding import Embedder
@@ -99,6 +100,7 @@ class HybridRetriever:
 
         best_keyword = float(keyword_scores.max()) if positive.size else 0.0
         fused = self._fuse(index, scope, similarity, keyword_scores, best_keyword)
+        self._prefer_answers(index, scope, asked_kinds(query), fused)
         ranked = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:top_k]
         hits = []
         for pos, score in ranked:
@@ -140,6 +142,24 @@ class HybridRetriever:
             score += tuning.scope_weight * scope.weight(doc_id, index.level(doc_id))
             fused[pos] = score
         return fused
+
+    def _prefer_answers(
+        self,
+        index: IndexVersion,
+        scope: QuestionScope,
+        kinds: frozenset[Kind],
+        fused: dict[int, float],
+    ) -> None:
+        """Among clauses on the same topic, the one that states the kind of fact asked
+        moves up, and one from a document no longer in force moves down unless the
+        question names its year ("2022年的标准" is about the old edition)."""
+        tuning = self.tuning
+        for pos in fused:
+            chunk = index.chunks[pos]
+            fused[pos] += tuning.answer_kind_weight * answers_kinds(kinds, chunk.text)
+            status = index.documents[chunk.doc_id].meta.status
+            if status != "in_force" and chunk.doc_id not in scope.year_documents:
+                fused[pos] -= tuning.dated_penalty
 
     def _query_vector(self, query: str) -> np.ndarray[Any, Any]:
         """The query's embedding, computed once: on a portal the same questions come back

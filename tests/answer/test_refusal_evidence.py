@@ -121,3 +121,63 @@ def test_a_key_phrase_is_held_whatever_the_inflection_of_its_words(
     assert holds_phrase("overseas warehouses", notice)
     assert holds_phrase("Overseas Warehouse", notice)
     assert not holds_phrase("overseas workers", notice)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How much money per enterprise does the national Notice give for equipment upgrades?",
+        "《通知》规定购买新能源汽车每辆补贴多少钱？",
+    ],
+)
+def test_how_much_is_refused_where_no_clause_states_an_amount(
+    corpus_service: PolicyService, question: str
+) -> None:
+    """The Notice's summary sets no amounts: its clause on the topic is no answer to how
+    much, and the refusal points at the local documents that may set one."""
+    answer = corpus_service.ask(question)
+    assert not answer.answered, answer.answer
+    assert answer.suggested_documents
+
+
+def test_how_much_is_answered_where_a_clause_states_the_amount(
+    corpus_service: PolicyService,
+) -> None:
+    answer = corpus_service.ask("样本市购买纯电动乘用车每辆补贴多少钱？")
+    assert answer.answered, answer.answer
+    assert "元" in answer.citations[0].quote
+
+
+def test_the_judge_names_a_missing_amount(corpus_service: PolicyService) -> None:
+    from assistant.answer.messages import refusal_text
+
+    index = corpus_service.snapshot()
+    question = "How much is the subsidy for China-Europe freight trains?"
+    hits = [h for h in corpus_service.search(question, top_k=10) if h.chunk.doc_id == NOTICE]
+    scope = corpus_service.retriever.scope(index, question)
+    assert hits and corpus_service.judge.judge(question, hits, scope, index.keyword).reason == (
+        "no_amount"
+    )
+    assert "do not state an amount" in refusal_text("en", "no_amount", ["Sample City"])
+    assert "具体金额" in refusal_text("zh", "no_amount", [])
+
+
+def test_a_question_on_the_notice_alone_is_answered_from_its_terse_clauses(
+    corpus_service: PolicyService,
+) -> None:
+    """Its clause on engine sizes scores under the scope threshold, and holds some of the
+    question's words: the Notice answers."""
+    question = "How does the Notice treat conventional small-engine vehicles compared with NEVs?"
+    index = corpus_service.snapshot()
+    scope = corpus_service.retriever.scope(index, question)
+    hits = [h for h in corpus_service.search(question, top_k=5) if h.chunk.doc_id == NOTICE]
+    assert hits[0].dense_score < corpus_service.judge.tuning.scope_threshold
+    answer = corpus_service.ask(question)
+    assert scope.notice_only and answer.answered, answer.answer
+    assert answer.citations[0].doc_id == NOTICE and "engines" in answer.citations[0].quote
+
+
+def test_a_year_the_notice_never_mentions_is_not_in_it(corpus_service: PolicyService) -> None:
+    answer = corpus_service.ask("What did the 2024 follow-up to the Notice change?")
+    assert not answer.answered, answer.answer
+    assert "2024" in answer.answer

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.config import Settings
+from assistant.search.answer_kind import states
 from assistant.search.retrieval import HybridRetriever
 from assistant.service import PolicyService
 from assistant.text import detect_language
@@ -37,10 +38,15 @@ def test_the_glossary_gives_keyword_search_a_vote_across_languages(
 
 
 def test_no_language_constant_in_fusion(service: PolicyService) -> None:
-    """Without the keyword and scope votes, the ranking is the dense similarity order:
+    """Without the keyword, scope, answer-kind and edition votes, the ranking is the dense
+    similarity order:
     nothing is added for a clause's language."""
     dense_only = Settings(
-        index_dir=service.settings.index_dir, keyword_weight=0.0, scope_weight=0.0
+        index_dir=service.settings.index_dir,
+        keyword_weight=0.0,
+        scope_weight=0.0,
+        answer_kind_weight=0.0,
+        dated_penalty=0.0,
     )
     retriever = HybridRetriever(dense_only, service.embedder)
     question = "How much is the subsidy for an energy-efficient air conditioner?"
@@ -78,3 +84,38 @@ def test_a_repeated_question_is_embedded_once(service: PolicyService) -> None:
         del embedder.embed_queries  # type: ignore[method-assign]
     assert calls == [["一级能效冰箱每台补贴多少？ (cache check)"]]
     assert [h.chunk.clause_id for h in first] == [h.chunk.clause_id for h in again]
+
+
+def _retriever(corpus_service: PolicyService, **weights: float) -> HybridRetriever:
+    settings = corpus_service.settings.model_copy(update=weights)
+    return HybridRetriever(settings, corpus_service.embedder)
+
+
+def test_a_clause_stating_the_kind_of_fact_asked_moves_up(corpus_service: PolicyService) -> None:
+    """ "多久" asks for a duration: the clause that gives the coupon's validity in days
+    outranks the one on what happens to an unused coupon."""
+    index = corpus_service.snapshot()
+    question = "样本市2023年的汽车消费券领了以后多久内必须用掉？"
+
+    def order(weight: float) -> list[str]:
+        hits = _retriever(corpus_service, answer_kind_weight=weight).search(index, question, 10)
+        return [h.chunk.clause_id.split(":")[1] for h in hits]
+
+    validity, expiry = "2.2.4.1", "2.2.4.3"  # "20日内有效", "逾期未核销的消费券自动作废"
+    plain, favoured = order(0.0), order(0.3)
+    assert plain.index(expiry) < plain.index(validity)
+    assert favoured.index(validity) < favoured.index(expiry)
+    assert states("duration", "消费券自领取之日起20日内有效")
+
+
+def test_the_edition_in_force_moves_up_unless_the_question_names_the_old_one(
+    corpus_service: PolicyService,
+) -> None:
+    index = corpus_service.snapshot()
+    question = "现在在样本市买一辆纯电动乘用车，市里补贴多少钱？"
+    plain = _retriever(corpus_service, dated_penalty=0.0).search(index, question, 5)
+    assert plain[0].chunk.doc_id == "sc-auto-consumption-2022"  # superseded
+    current = _retriever(corpus_service, dated_penalty=1.0)
+    assert current.search(index, question, 5)[0].chunk.doc_id == "sc-auto-consumption-2023"
+    old = "2022年样本市买一辆纯电动乘用车，市里补贴多少钱？"
+    assert current.search(index, old, 5)[0].chunk.doc_id == "sc-auto-consumption-2022"

@@ -19,8 +19,8 @@ def refusal_text(
     places: list[str] | None = None,
     missing: list[str] | None = None,
 ) -> str:
-    """The refusal for `reason` ("not_covered", "instruction", "not_in_notice", else
-    unsupported), naming
+    """The refusal for `reason` ("not_covered", "instruction", "not_in_notice",
+    "no_amount", else unsupported), naming
     the places no document covers, the words no clause holds, and the closest documents."""
     said = messages(language)
     if reason == "not_covered":
@@ -28,7 +28,9 @@ def refusal_text(
     if reason == "instruction":
         return said.instruction
     if reason == "not_in_notice":
-        return said.not_in_notice(titles)
+        return said.not_in_notice(titles, missing or [])
+    if reason == "no_amount":
+        return said.no_amount(titles)
     return said.unsupported(missing or [], titles)
 
 

@@ -28,5 +28,8 @@ class Messages:
     instruction: str
     unsupported: Callable[[list[str], list[str]], str]
     # A question about the Notice alone that the Notice does not answer, with the local
-    # documents that may.
-    not_in_notice: Callable[[list[str]], str]
+    # documents that may and the question's words the Notice never uses.
+    not_in_notice: Callable[[list[str], list[str]], str]
+    # A question asking how much that no clause on its topic answers with an amount, with
+    # the documents those clauses are in.
+    no_amount: Callable[[list[str]], str]

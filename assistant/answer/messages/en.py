@@ -19,12 +19,22 @@ def _not_covered(places: list[str]) -> str:
     )
 
 
-def _not_in_notice(titles: list[str]) -> str:
+def _not_in_notice(titles: list[str], missing: list[str]) -> str:
     text = (
         "The Notice does not say this: none of its clauses answers the question (the corpus "
         "holds an English summary of it)."
     )
+    if missing:
+        text += f" It does not mention: {', '.join(missing)}."
     return text + (f" Local documents that may: {'; '.join(titles)}." if titles else "")
+
+
+def _no_amount(titles: list[str]) -> str:
+    text = (
+        "The documents do not state an amount for this: the clauses closest to the question "
+        "set none, so there is no grounded figure to give."
+    )
+    return text + (f" Closest documents: {'; '.join(titles)}." if titles else "")
 
 
 def _unsupported(missing: list[str], titles: list[str]) -> str:
@@ -99,6 +109,7 @@ MESSAGES = Messages(
     },
     not_covered=_not_covered,
     not_in_notice=_not_in_notice,
+    no_amount=_no_amount,
     instruction=(
         "I can only answer questions about the policy documents from their text; "
         "I do not follow instructions that change how I work. Please ask about a measure."

@@ -17,11 +17,20 @@ def _not_covered(places: list[str]) -> str:
     )
 
 
-def _not_in_notice(titles: list[str]) -> str:
+def _not_in_notice(titles: list[str], missing: list[str]) -> str:
     text = "《通知》中没有回答这个问题的条款（本库收录的是《通知》的英文摘要）。"
+    if missing:
+        text += f"《通知》没有提到：{'、'.join(missing)}。"
     return text + (
         f"地方文件中可能有相关规定：{'；'.join(f'《{t}》' for t in titles)}。" if titles else ""
     )
+
+
+def _no_amount(titles: list[str]) -> str:
+    text = (
+        "文件中没有规定这方面的具体金额：与问题最相关的条款都没有写明金额，无法给出有依据的数字。"
+    )
+    return text + (f"最相关的文件：{'；'.join(f'《{t}》' for t in titles)}。" if titles else "")
 
 
 def _unsupported(missing: list[str], titles: list[str]) -> str:
@@ -87,6 +96,7 @@ MESSAGES = Messages(
     },
     not_covered=_not_covered,
     not_in_notice=_not_in_notice,
+    no_amount=_no_amount,
     instruction=(
         "我只能根据政策文件回答关于政策措施的问题，不能执行改变规则的指令。请直接提出政策问题。"
     ),
