@@ -30,6 +30,21 @@ _CN_DIGITS = {
     "十": 10,
 }
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+# Counts as English writes them in words, in order: "two-year lease", "five key areas".
+ENGLISH_NUMBERS = [
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+]
 
 
 def printable_text(text: str, what: str) -> str:

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from assistant.text import ENGLISH_NUMBERS
+
 Kind = Literal["money", "percent", "points", "date", "year", "area", "duration", "number"]
 Bound = Literal["min", "max", "above", "below"]
 
@@ -250,20 +252,6 @@ def _chinese_number(digits: str) -> int:
     return _CHINESE_DIGITS.get(digits, 0) if len(digits) == 1 else 0
 
 
-ENGLISH_NUMBERS = [
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-]
 # "manages four enterprises", "a two-year lease": a count in English words before its noun.
 _ENGLISH_COUNT = re.compile(
     rf"\b(?P<n>{'|'.join(ENGLISH_NUMBERS)})[\s-]+(?:(?:other|more|local|new|overseas)\s+)?"

@@ -15,11 +15,10 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from assistant.answer.eligibility import LocalityMap
-from assistant.answer.numbers import ENGLISH_NUMBERS
 from assistant.answer.statements import CERTIFICATION_TITLES, attestation_patterns, attested
 from assistant.ingest.conditions import to_wan
 from assistant.ingest.restrictions import all_vocabulary_matches, vocabulary_matches
-from assistant.text import cn_count
+from assistant.text import ENGLISH_NUMBERS, cn_count
 from assistant.types import Action, Profile
 from assistant.vocabulary import (
     ACTIONS,

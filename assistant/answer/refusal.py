@@ -385,9 +385,13 @@ class SupportJudge:
             return Support(False, "not_covered", best, unknown_places=scope.unknown_places)
         if lacks_asked_amount(question, hits):
             return Support(False, "no_amount", best)
-        later = _unspoken_years(scope, hits, document_text) if document_text else ()
-        if scope.notice_only and later:
-            # "the 2024 follow-up to the Notice": a later year is not in the Notice
+        # "the 2024 follow-up to the Notice": a later year is not in the Notice
+        if (
+            scope.notice_only
+            and scope.years
+            and document_text is not None
+            and (later := _unspoken_years(scope, hits, document_text))
+        ):
             return Support(False, "unsupported", best, missing_terms=later)
         # The names of the scope (a place, the Notice) are not what is asked about.
         phrase = key_phrase(scope.remainder(question))
@@ -395,7 +399,7 @@ class SupportJudge:
             holding = tuple(h for h in hits if holds_phrase(phrase, h, self.glossary))
             if holding:
                 return Support(True, "key_phrase", best, covering=holding)
-        if scope.notice_only and self._notice_answers(question, hits, scope):
+        if scope.notice_only and self._notice_answers(question, hits, scope, best):
             return Support(True, "evidence", best)
         # The question named the document its best clause is in: that match is evidence too.
         named = (
@@ -419,12 +423,13 @@ class SupportJudge:
             False, "unsupported", best, missing_terms=self.missing_terms(question, keyword)
         )
 
-    def _notice_answers(self, question: str, hits: list[SearchHit], scope: QuestionScope) -> bool:
+    def _notice_answers(
+        self, question: str, hits: list[SearchHit], scope: QuestionScope, best: float
+    ) -> bool:
         """Whether a question that names the Notice alone is answered by its best clause on
         the evidence scale. The Notice's clauses are the terse bullets of a summary, so even
         the right one sits low on the similarity scale; it answers when a retrieved clause
         holds some of what is asked (the Notice's own name aside)."""
-        best = max((h.dense_score or 0.0 for h in hits), default=0.0)
         if best < self.tuning.evidence_threshold:
             return False
         terms = content_terms(scope.remainder(question))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from assistant.text import ENGLISH_NUMBERS
 from assistant.types import SearchHit
 
 Kind = Literal["amount", "date", "duration", "count"]
@@ -21,7 +22,7 @@ _MONTHS = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
     r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
 )
-_NUMBER_WORDS = r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+_NUMBER_WORDS = rf"\b(?:{'|'.join(ENGLISH_NUMBERS)})"
 _UNITS_OF_TIME = (
     r"(?:个)?(?:工作日|日|天|周|个月|月|年)|[\s-]*(?:working\s+)?(?:days?|weeks?|months?|years?)\b"
 )
@@ -72,7 +73,7 @@ _STATED: dict[Kind, re.Pattern[str]] = {
     ),
     "count": re.compile(
         r"\d|[一二三四五六七八九十两]+(?:条|项|个|家|方面)|"
-        r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|seventeen)\b",
+        rf"\b(?:{'|'.join([*ENGLISH_NUMBERS[1:], 'seventeen'])})\b",
         re.IGNORECASE,
     ),
 }
