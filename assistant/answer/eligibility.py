@@ -183,12 +183,8 @@ def question_for(condition: Condition, language: str = "en") -> str:
         pair = _QUESTIONS.get(key) or _FIELD_QUESTIONS.get(key)
         if pair and pair[index]:
             return pair[index]
-    if condition.field in {"action_amount", "action_date", "area", "action_months"}:
-        return (
-            f"请说明{code}的金额、日期或面积。"
-            if language == "zh"
-            else f"What amount, date or area applies to {code.replace('_', ' ')}?"
-        )
+    # Without a question of its own, the condition's words are asked about: a code name
+    # ("digital_contract") means nothing to the enterprise.
     return question_for(condition.model_copy(update={"field": "other"}), language)
 
 

@@ -713,3 +713,26 @@ def test_an_english_industry_name_is_a_whole_word() -> None:
     assert profile_from_text(text, places).industry != "nev"
     assert "nev" not in industries_in("It has never been listed as a dishonest entity.")
     assert "nev" in industries_in("Enterprises exporting NEVs")
+
+
+def test_every_follow_up_question_is_in_words_the_enterprise_knows() -> None:
+    """Each action the matcher reads asks about itself in both languages; a condition with
+    no question of its own is asked about in its own words, never by a code name."""
+    from assistant.answer.eligibility import question_for
+    from assistant.vocabulary import ACTIONS
+
+    assert all(a.question_en and a.question_zh for a in ACTIONS)
+    contract = Condition(
+        field="action_amount",
+        operator=">=",
+        value=20,
+        subject="digital_contract",
+        text="contract amount of at least RMB 200,000",
+        start=0,
+        end=1,
+    )
+    assert "MES" in question_for(contract, "en") and "MES" in question_for(contract, "zh")
+    unnamed = contract.model_copy(update={"subject": "no_such_action"})
+    for language in ("en", "zh"):
+        assert "no_such_action" not in question_for(unnamed, language)
+        assert "contract amount of at least RMB 200,000" in question_for(unnamed, language)
