@@ -258,6 +258,7 @@ ConditionField = Literal[
     "cumulative_cap",
     "rd_ratio",
     "action_detail",
+    "action_kind",
     "action_months",
     "outside_group",
     "event_date",

@@ -31,8 +31,11 @@ class Term:
     # Plain words an enterprise holding the code is taken to say of itself, when its own
     # words are held against a condition no rule structured.
     words: tuple[str, ...] = ()
-    # How an enterprise says the opposite of an attestation ("从兄弟公司购置").
+    # How an enterprise says the opposite of an attestation ("从兄弟公司购置"), or that its
+    # action is of another kind ("小额贷款公司", "petrol").
     contrary: tuple[str, ...] = ()
+    # For a kind of action ("bank", "nev"): the action it is a kind of ("tech_loan").
+    of: str = ""
 
 
 def _terms(rows: list[dict[str, Any]]) -> tuple[Term, ...]:
@@ -45,6 +48,7 @@ def _terms(rows: list[dict[str, Any]]) -> tuple[Term, ...]:
             question_zh=row.get("question_zh", ""),
             words=tuple(row.get("words", ())),
             contrary=tuple(row.get("contrary", ())),
+            of=row.get("of", ""),
         )
         for row in rows
     )
@@ -74,6 +78,8 @@ MANUFACTURING = frozenset(_DATA["manufacturing"])
 ROLES = _terms(_DATA["roles"])
 ACTIONS = _terms(_DATA["actions"])
 ATTESTATIONS = _terms(_DATA["attestations"])
+# Kinds of an action a clause may require: a loan from a bank, a new energy vehicle.
+KINDS = _terms(_DATA.get("kinds", []))
 # Plain words each profile fact ("above_designated_size") is taken to state.
 FACT_WORDS: dict[str, tuple[str, ...]] = {
     name: tuple(words) for name, words in _DATA.get("facts", {}).items()
@@ -86,6 +92,7 @@ __all__ = [
     "FACT_WORDS",
     "INDUSTRIES",
     "INDUSTRY_PATTERNS",
+    "KINDS",
     "MANUFACTURING",
     "ROLES",
     "Term",

@@ -39,7 +39,7 @@ from assistant.types import (
     Profile,
     SearchHit,
 )
-from assistant.vocabulary import ACTIONS, ATTESTATIONS, INDUSTRIES, ROLES
+from assistant.vocabulary import ACTIONS, ATTESTATIONS, INDUSTRIES, KINDS, ROLES, Term
 
 # Above this, an industrial enterprise is above designated size (主营业务收入2000万元).
 ABOVE_DESIGNATED_SIZE_WAN = 2000.0
@@ -124,7 +124,9 @@ class LocalityMap:
         return found
 
 
-_QUESTIONS = {t.code: (t.question_en, t.question_zh) for t in (*ROLES, *ACTIONS, *ATTESTATIONS)}
+_QUESTIONS = {
+    t.code: (t.question_en, t.question_zh) for t in (*ROLES, *ACTIONS, *ATTESTATIONS, *KINDS)
+}
 _FIELD_QUESTIONS = {
     "region": ("Where is the enterprise registered?", "贵企业注册地在哪里？"),
     "above_designated_size": (
@@ -173,6 +175,8 @@ def question_for(condition: Condition, language: str = "en") -> str:
     """The question whose answer would settle an open condition."""
     index = 1 if language == "zh" else 0
     code = str(condition.subject or condition.value)
+    if condition.field == "action_kind" and isinstance(condition.value, list):
+        code = str(condition.value[0])
     if condition.field == "other":
         return (
             f"以下条件是否满足：“{condition.text}”？"
@@ -220,9 +224,25 @@ def _check_role(
 def _check_action(
     condition: Condition, profile: Profile, places: set[str], localities: LocalityMap | None
 ) -> Verdict:
-    if _action(profile, str(condition.value)):
+    actions = _action(profile, str(condition.value))
+    if any(not _planned(a) for a in actions):
         return "met", f"the profile has {condition.value}"
+    if actions:
+        return "unknown", f"{condition.value} is planned, not yet done: {actions[0].what}"
     return "unknown", f"the profile does not say it did {condition.value}"
+
+
+# An action the enterprise only plans ("planned electric cars for the sales team", "计划明年
+# 新上一条产线") has not happened: it cannot meet a condition on what was done.
+_PLANNED = re.compile(
+    r"\bplann(?:ed|ing)\b|\bplans? to\b|\bthinking (?:about|of)\b|\bintend|\bwill\b|"
+    r"计划|打算|准备|拟(?!定)|将要|想要",
+    re.I,
+)
+
+
+def _planned(action: Any) -> bool:
+    return bool(action.what) and _PLANNED.search(action.what) is not None
 
 
 # The attribute of an action each kind of action condition reads.
@@ -260,6 +280,37 @@ def _check_action_attribute(
     return (
         "met" if ok else "unmet"
     ), f"{condition.subject or field} {actual:g} {op} {value:g} required"
+
+
+_KINDS = {term.code: term for term in KINDS}
+
+
+def _kind_says(term: Term, side: str, text: str) -> bool:
+    patterns = getattr(term, side)
+    return bool(patterns) and re.search("|".join(patterns), text, re.I) is not None
+
+
+def _check_kind(
+    condition: Condition, profile: Profile, places: set[str], localities: LocalityMap | None
+) -> Verdict:
+    """Whether what the enterprise did is of a kind the clause allows: a loan from a bank,
+    a new energy vehicle. Met when its words name an allowed kind; unmet only when they
+    name another kind for every allowed one ("小额贷款公司", "2.5-litre petrol SUV")."""
+    kinds = [_KINDS[str(code)] for code in _listed(condition.value) if str(code) in _KINDS]
+    described = [a.what for a in _action(profile, condition.subject) if a.what and not _planned(a)]
+    if not kinds or not described:
+        return "unknown", f"to confirm: {condition.text}"
+    allowed = ", ".join(t.code for t in kinds)
+    for what in described:
+        if any(_kind_says(term, "profile", what) for term in kinds):
+            return "met", f"“{what}” is {allowed}"
+    if all(_kind_says(term, "contrary", what) for what in described for term in kinds):
+        return "unmet", f"“{described[0]}” is not {allowed}: {condition.text}"
+    return "unknown", f"to confirm that “{described[0]}” is {allowed}: {condition.text}"
+
+
+def _listed(value: object) -> list[object]:
+    return list(value) if isinstance(value, list) else [value]
 
 
 def _check_served(
@@ -529,6 +580,7 @@ _CHECKERS: dict[str, Checker] = {
     "cumulative_cap": _check_attestation,
     "other": _to_confirm,
     "action_detail": lambda c, p, places, loc: _action_detail(c, p),
+    "action_kind": _check_kind,
     "region": _check_region,
     "above_designated_size": _check_size,
     "sme": _check_sme,

@@ -20,7 +20,10 @@ _NUM = r"(\d+(?:[.,]\d+)*)"
 _RULES: list[tuple[re.Pattern[str], str, str, object]] = [
     (
         re.compile(
-            r"规模以上工业企业|规上工业企业|规上企业|规模以上企业|above[- ]designated[- ]size", re.I
+            # "纳入本市规模以上工业统计": counted in the above-designated-size statistics.
+            r"规模以上工业企业|规上工业企业|规上企业|规模以上企业|纳入(?:本市|全市|本省|全省|本县)?规模以上工业统计|"
+            r"above[- ]designated[- ]size",
+            re.I,
         ),
         "above_designated_size",
         "==",

@@ -16,14 +16,17 @@ from functools import cache
 
 from assistant.ingest.conditions import _number, extract_conditions, industries_in, to_wan
 from assistant.types import Condition
-from assistant.vocabulary import ACTIONS, ATTESTATIONS, INDUSTRIES, ROLES, Term
+from assistant.vocabulary import ACTIONS, ATTESTATIONS, INDUSTRIES, KINDS, ROLES, Term
 
 # A comma between digits groups thousands ("1,000"); a colon before a year still ends a piece.
 _FRAGMENT_END = re.compile(r"[。；;！？!?\n]|\.(?=\s|$)|[，：:]|,(?!\d{3})")
 GRANT = re.compile(
     r"给予|一次性奖励|(?:每辆|每人|每个)?(?:增加)?补贴\d|奖励\d|补助\d|贴息的|可以申请|"
     r"\breceives?\b|\bis granted\b|\bare (?:subsidized|granted)\b|\bis subsidized\b|"
-    r"\bis increased\b|\bcapped at\b",
+    r"\bis increased\b|\bcapped at\b|"
+    # Priority in supply ("对纳入白名单的企业在电力…供应上实行优先保障"): where the priority
+    # lies is the benefit, not a condition.
+    r"(?:在[^，。；]{0,30}(?:上|方面))?(?:实行|给予)优先保障",
     re.I,
 )
 _RESTRICT = re.compile(
@@ -53,6 +56,10 @@ _NOT_A_CONDITION = re.compile(
     r"^unless\b.{0,40}\botherwise\b|另有规定|"
     # How and to whom the money is paid once granted, and by whom: not who qualifies.
     r"\bis paid to\b|\bpays only\b|拨付给|直接拨付|\bpaid for by\b|\bfunded by\b|"
+    # A further benefit for whoever qualifies ("… are free of charge for eligible enterprises").
+    r"\bfree of charge for (?:eligible|qualifying)\b|免费(?:向|为|提供给)符合条件|"
+    # The authority setting up a scheme ("建立全省重点企业…“白名单”制度").
+    r"^\s*(?:建立|建设|完善)[^，。；]{0,30}(?:制度|机制)\s*$|"
     # The papers an application carries: a step of applying, not who qualifies.
     r"(?:须|需|应当?|另需)提交|\bsubmits?\b[^.;]{0,40}\b(?:materials|documents|copies)\b|"
     # The basis of a rate ("按企业实际支付利息的50%"), wherever it stands in the piece.
@@ -65,7 +72,9 @@ _NOT_A_CONDITION = re.compile(
 # the benefit itself, not whom it is for.
 _BENEFIT_FIRST = re.compile(
     r"^\s*(?:[-•]\s*)?(?:an?|the)?\s*(?:[\w-]+\s+){0,3}(?:subsid(?:y|ies)|awards?|vouchers?|"
-    r"grants?|bonus|refunds?|interest subsid(?:y|ies))\b(?! applies)",
+    r"grants?|bonus|refunds?|interest subsid(?:y|ies))\b(?! applies)|"
+    # "70% of the booth fee is subsidized": the share paid, before the verb.
+    r"^\s*\d+(?:\.\d+)?\s*%\s+of\b",
     re.I,
 )
 # An English article's title line ("Article 5 China-Europe freight trains carrying …") and
@@ -74,7 +83,9 @@ _BENEFIT_FIRST = re.compile(
 _TITLE_EN = re.compile(r"^\s*Article\s+\d+\b(?!.*\b(?:must|only|at least|not)\b)[^.;:]*$", re.I)
 _INTENT = re.compile(
     r"^\s*(?:[A-Z][\w-]*\s+){1,4}(?:encourages|supports|promotes|welcomes|rewards)\b|"
-    r"^\s*(?:本市|本省|本区|全市|全省|[\u4e00-\u9fff]{2,8}(?:市|省|区|县))?(?:积极)?鼓励"
+    r"^\s*(?:本市|本省|本区|全市|全省|[\u4e00-\u9fff]{2,8}(?:市|省|区|县))?(?:积极)?鼓励|"
+    # A target the authority sets itself ("力争…不出现断供", "we strive to…").
+    r"^\s*(?:力争|努力实现|确保)|^\s*(?:we )?strive to\b"
 )
 # A cap or a rate of the benefit ("单个企业最高不超过300万元", "补助比例提高至12%", "capped
 # at RMB 2 million"): how much is paid, not who qualifies. A cumulative cap (累计, 合计) is
@@ -84,7 +95,9 @@ _BENEFIT_SHAPE = re.compile(
     r"(?:补助|补贴|奖励|贴息|资助|奖补)(?:额|金额|比例|标准|资金)?[^，。；]{0,8}"
     r"(?:不超过|提高至|提高到|调整为|调整至|为\s*\d)|"
     r"比例(?:提高|调整|提升)?(?:至|到|为)\s*\d|比例为|\binstead of\b|"
-    r"\bthe (?:award|subsidy|voucher|grant|interest subsidy) is\b",
+    r"\bthe (?:award|subsidy|voucher|grant|interest subsidy) is\b|"
+    # The extent of a relief ("减免面积不超过5000平方米", "减免期限最长3年").
+    r"(?:减免|免收|减半)(?:面积|期限|金额|额度)?[^，。；]{0,4}(?:不超过|最长|最多)",
     re.I,
 )
 _CUMULATIVE = re.compile(r"累计|合计|总额|in total|combined|cumulative", re.I)
@@ -96,7 +109,7 @@ _EXCLUSION = re.compile(
 )
 # Words that carry no condition of their own once the structured parts are taken out.
 _FILLER_ZH = re.compile(
-    r"[的在和及与或且并其为对于按以、（）()“”\"《》〔〕\d%％.,\s-]|企业|本措施|本办法|本条|项目|"
+    r"[的在和及与或且并其为对于按以向、（）()“”\"《》〔〕\d%％.,\s-]|企业|本措施|本办法|本条|项目|技术改造|"
     r"申请|申报|符合|条件|属于|行业|领域|年度|当年|上一|一个|单个|同一|有下列情形之一|"
     r"依法|行政区域内|具有|资格|满足|以下|以上|下列|规定|标准|万元|亿元|元|不低于|不少于|"
     r"达到|之间|期间|至|日|月|年|第[一二三四五六七八九十]+条|已|完成|实际|有|是|"
@@ -488,6 +501,8 @@ def read_fragment(
         # as a whole: its words are the condition.
         reader.add("attestation", "has", code, (0, len(text)))
     if context != "exclude":
+        _read_benefit_kept(reader)
+        _read_kinds(reader)
         _read_actions(reader)
     if (
         context == "exclude" and any(c.field in {"industry", "attestation"} for c in reader.found)
@@ -502,6 +517,9 @@ def read_fragment(
     if _restricts_beyond_what_was_read(reader, context):
         reader.confirm()
     return reader.found
+
+
+_INVESTED_IN = re.compile(r"\b(?:re)?invest\w*\s+(?:is\s+)?in\b|(?:再)?投资(?:于|到)|投向", re.I)
 
 
 def _read_beneficiaries(reader: _Reader, named: str | None) -> None:
@@ -523,6 +541,8 @@ def _read_beneficiaries(reader: _Reader, named: str | None) -> None:
     # Named by what they do with the products ("白名单企业储备芯片、锂…等关键原材料",
     # "购买新能源乘用车"), not by what they make.
     acting = bool(vocabulary_matches(ACTIONS, named or text))
+    if _INVESTED_IN.search(named or text):
+        acting = False  # "reinvestment in integrated circuits, …": the industries invested in
     if codes and not acting and (said or (industries_in(text) and not other_roles)):
         reader.add("industry", "in", codes, (0, len(text)))
     if OTHER_GROUP.match(named or text) or OTHER_GROUP.match(text):
@@ -575,6 +595,36 @@ def _read_first_recognition(reader: _Reader) -> None:
         c.model_copy(update={"operator": "=="}) if c.field == "certifications" else c
         for c in reader.found
     ]
+
+
+# A national direction naming the benefit it keeps or extends ("Continue implementing tax
+# reduction policies for…", "延续实施…免征政策"): the benefit, whoever it is for.
+_BENEFIT_KEPT = re.compile(
+    r"\b(?:continue (?:implementing|to implement)|extend|implement)\s+(?:[\w-]+\s+){0,4}?"
+    r"(?:polic(?:y|ies)|exemptions?|reductions?|reliefs?|incentives?)\s+for\b|"
+    r"(?:继续|延续)(?:实施|执行)[^，。；]{0,20}(?:政策|减免|免征)",
+    re.I,
+)
+
+
+def _read_benefit_kept(reader: _Reader) -> None:
+    reader.covered += [m.span() for m in _BENEFIT_KEPT.finditer(reader.text)]
+
+
+def _read_kinds(reader: _Reader) -> None:
+    """A kind the action must be of ("向银行业金融机构取得的贷款", "purchase tax exemptions for
+    new energy vehicles"): one condition per action, listing every kind the fragment allows.
+    Only where its sentence names the action: "exports of new energy vehicles" names what is
+    exported, not a vehicle the enterprise bought."""
+    named = {code for code, _ in vocabulary_matches(ACTIONS, reader.sentence)}
+    allowed: dict[str, list[tuple[str, re.Match[str]]]] = {}
+    for term in (t for t in KINDS if t.of in named):
+        for _code, match in _all_matches((term,), reader.text):
+            allowed.setdefault(term.of, []).append((term.code, match))
+    for action, found in allowed.items():
+        codes = sorted({code for code, _ in found})
+        span = (min(m.start() for _, m in found), max(m.end() for _, m in found))
+        reader.add("action_kind", "in", codes, span, subject=action)
 
 
 def _read_actions(reader: _Reader) -> None:

@@ -339,3 +339,81 @@ def test_the_words_reader_on_leases_areas_machines_and_books() -> None:
     assert maker.industry == "machinery"
     assert "independent_accounting" in maker.attestations
     assert [a.kind for a in maker.actions] == ["buy_equipment"]
+
+
+def _read(text: str) -> list[Condition]:
+    return read_clause(text, 0, "x", context="grant")
+
+
+def test_a_required_kind_of_action_is_a_condition_settled_by_what_the_enterprise_did() -> None:
+    """A loan "向银行业金融机构取得" is met by a bank loan, failed by a microlender's; a vehicle
+    tax measure for new energy vehicles or small engines is met by an electric car, failed by
+    a 2.5-litre petrol SUV, and a car only planned is not yet bought."""
+    loan_clause = (
+        "企业为设备更新和技术改造项目向银行业金融机构取得的贷款，按实际支付利息的50%给予贴息。"
+    )
+    loan = [c for c in _read(loan_clause) if c.field != "action"]
+    assert [(c.field, c.value, c.subject) for c in loan] == [("action_kind", ["bank"], "tech_loan")]
+
+    def loan_status(what: str) -> str:
+        return evaluate(loan[0], Profile(actions=[Action(kind="tech_loan", what=what)]), set())[0]
+
+    assert loan_status("与县农村商业银行签订的技改贷款") == "met"
+    assert loan_status("向小额贷款公司借款，用于购置该生产线") == "unmet"
+    assert loan_status("技改贷款300万元") == "unknown"
+
+    tax = (
+        "Continue implementing tax reduction policies for vehicles with engines below 2.0L "
+        "and extend purchase tax exemptions for new energy vehicles."
+    )
+    read = _read(tax)
+    assert all(c.field != "other" for c in read), read
+    kind = next(c for c in read if c.field == "action_kind")
+    assert sorted(kind.value) == ["nev", "small_engine"] and kind.subject == "buy_vehicle"
+
+    def car_status(condition: Condition, what: str) -> str:
+        profile = Profile(actions=[Action(kind="buy_vehicle", what=what)])
+        return evaluate(condition, profile, set())[0]
+
+    assert car_status(kind, "three new battery-electric passenger cars") == "met"
+    assert car_status(kind, "two 1.5-litre petrol sedans") == "met"
+    assert car_status(kind, "以单位名义购买排量2.5升燃油SUV新车") == "unmet"
+    assert car_status(kind, "planned electric cars for the sales team") == "unknown"
+    action = next(c for c in read if c.field == "action")
+    assert car_status(action, "planned electric cars for the sales team") == "unknown"
+    # Exporting new energy vehicles is not buying one: no kind is asked of a purchase.
+    exports = "Enterprises exporting new energy vehicles receive RMB 500 per container."
+    assert all(c.field != "action_kind" for c in _read(exports))
+
+
+def test_what_the_benefit_is_and_what_the_authority_aims_at_are_not_conditions() -> None:
+    """The extent of a relief, the share of a fee paid, a free extra for whoever qualifies,
+    a target and a scheme the authority sets up restrict nobody; being counted in the city's
+    above-designated-size statistics is a size, and the industries a reinvestment goes to are
+    industries."""
+    for text, benefit in (
+        ("“小巨人”企业租用标准厂房的，前3年租金减半收取，减免面积不超过5000平方米。", "减免面积"),
+        (
+            "For fairs on the list, 70% of the booth fee is subsidized, capped at RMB 50,000.",
+            "booth",
+        ),
+        (
+            "Online trade fairs organized by the bureau are free of charge for eligible firms.",
+            "free",
+        ),
+        ("力争白名单企业在迎峰度冬期间不因能源供应原因停产，重点环节不出现断供。", "断供"),
+        ("建立保供“白名单”制度，对纳入白名单的企业在电力、天然气上实行优先保障。", "制度"),
+    ):
+        texts = [c.text for c in _read(text) if c.field == "other"]
+        assert not any(benefit in t for t in texts), (text, texts)
+    whitelist = _read("建立保供“白名单”制度，对纳入白名单的企业在电力、天然气上实行优先保障。")
+    assert [(c.field, c.value) for c in whitelist] == [("attestation", "whitelist")]
+    size = _read("在样本市注册并纳入本市规模以上工业统计的企业，给予奖励。")
+    assert sorted(c.field for c in size) == ["above_designated_size", "region"]
+    invested = _read(
+        "Where the reinvestment is in integrated circuits, power batteries, new energy vehicles "
+        "or high-end equipment manufacturing, the award is 2%, capped at RMB 10 million."
+    )
+    industries = {tuple(sorted(c.value)) for c in invested if c.field == "industry"}
+    assert industries == {("battery", "ic", "machinery", "nev")}
+    assert all(c.field != "other" for c in invested)
