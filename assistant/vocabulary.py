@@ -78,6 +78,10 @@ MANUFACTURING = frozenset(_DATA["manufacturing"])
 ROLES = _terms(_DATA["roles"])
 ACTIONS = _terms(_DATA["actions"])
 ATTESTATIONS = _terms(_DATA["attestations"])
+# For a word a condition uses, other words an enterprise says the same with ("社保").
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    word: tuple(others) for word, others in _DATA.get("synonyms", {}).items()
+}
 # Kinds of an action a clause may require: a loan from a bank, a new energy vehicle.
 KINDS = _terms(_DATA.get("kinds", []))
 # Plain words each profile fact ("above_designated_size") is taken to state.
@@ -95,6 +99,7 @@ __all__ = [
     "KINDS",
     "MANUFACTURING",
     "ROLES",
+    "SYNONYMS",
     "Term",
     "name_pattern",
 ]

@@ -235,8 +235,8 @@ def _check_action(
 # An action the enterprise only plans ("planned electric cars for the sales team", "计划明年
 # 新上一条产线") has not happened: it cannot meet a condition on what was done.
 _PLANNED = re.compile(
-    r"\bplann(?:ed|ing)\b|\bplans? to\b|\bthinking (?:about|of)\b|\bintend|\bwill\b|"
-    r"计划|打算|准备|拟(?!定)|将要|想要",
+    r"\bplanned\b|\bplan(?:s|ning)? to\b|\bthinking (?:about|of)\b|\bintend|\bwill\b|"
+    r"(?:计划|打算|准备|拟)(?:明年|今年|下半年|年内|于|在|购|买|新|建|投|上|租|签|开|申请)|将要|想要",
     re.I,
 )
 

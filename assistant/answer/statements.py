@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from assistant.answer.numbers import MONTH_NAMES, Quantity, extract
 from assistant.text import sentence_spans
 from assistant.types import Profile
-from assistant.vocabulary import ACTIONS, ATTESTATIONS, FACT_WORDS, ROLES
+from assistant.vocabulary import ACTIONS, ATTESTATIONS, FACT_WORDS, ROLES, SYNONYMS
 
 # Share of a condition's content words one sentence of the enterprise's must hold (with
 # the facts known of it); tuned on the dev profiles: 0.65 let a wrong "met" through.
@@ -125,6 +125,8 @@ _GENERIC = frozenset(
         "project",
         "projects",
         "以上",
+        "之间",
+        "之内",
         "以下",
         "以内",
         "之前",
@@ -245,8 +247,12 @@ def _stem(word: str) -> str:
 def _holds(word: str, sentence: str, stems: set[str]) -> bool:
     if _CJK.search(word):
         # "储备量" is held by "储备…35天用量": a long word by its first two characters.
-        return word in sentence or (len(word) >= 3 and word[:2] in sentence)
-    return _stem(word) in stems
+        return (
+            word in sentence
+            or (len(word) >= 3 and word[:2] in sentence)
+            or any(other in sentence for other in SYNONYMS.get(word, ()))
+        )
+    return _stem(word) in stems or any(_stem(other) in stems for other in SYNONYMS.get(word, ()))
 
 
 def _denied(word: str, clauses: list[tuple[str, set[str], bool]]) -> bool:

@@ -123,6 +123,9 @@ _FILLER_ZH = re.compile(
 )
 _FILLER_EN = frozenset(
     [
+        # whose the thing is ("be owned or leased by an enterprise registered in …")
+        "owned",
+        "leased",
         "a",
         "an",
         "the",

@@ -417,3 +417,22 @@ def test_what_the_benefit_is_and_what_the_authority_aims_at_are_not_conditions()
     industries = {tuple(sorted(c.value)) for c in invested if c.field == "industry"}
     assert industries == {("battery", "ic", "machinery", "nev")}
     assert all(c.field != "other" for c in invested)
+
+
+def test_a_first_policy_a_growth_band_and_synonyms_in_the_enterprises_words() -> None:
+    """ "Is a first-time policyholder" is asked of the enterprise and settled by its "first
+    policy"; a growth band is settled by the growth it states (17.9% is in 10%–20%, not in
+    20% or more); "社保" states "社会保险"."""
+    clause = (
+        "2. An enterprise that had no short-term export credit insurance policy in 2021 or 2022 "
+        "is a first-time policyholder and receives 80% instead of 60%, with the same cap."
+    )
+    first = next(c for c in _read(clause) if c.field == "attestation")
+    assert first.value == "first_policy"
+    output = "我们2022年第四季度工业总产值9.2亿元，2021年第四季度是7.8亿元，同比增长17.9%。"
+    statements = EnterpriseStatements(output)
+    assert statements.stating("增速在10%（含）至20%之间的") is not None
+    assert statements.stating("增速在20%（含）以上的") is None
+    hires = EnterpriseStatements("10月新招120名员工，签2年劳动合同，社保已缴至少1个月。")
+    assert hires.stating("新招用员工并签订1年以上劳动合同、缴纳社会保险满1个月的") is not None
+    assert hires.stating("新招用员工并签订3年以上劳动合同") is None
