@@ -85,7 +85,7 @@ _EXPORTS = [
     ),
 ]
 _YEARS = [
-    re.compile(r"注册(?:了|满|已满)?\s*(\d+|[一两二三四五六])\s*(年|个月)"),
+    re.compile(r"注册(?:了|满|已满|已经|已有|已|有)?\s*(\d+|[一两二三四五六])\s*(年|个月)"),
     re.compile(r"registered[^,.;]{0,40}?(?:for )?(\d+)\s*(years?|months?)", re.I),
 ]
 _OWNERSHIP = [
@@ -174,7 +174,10 @@ _DATE_EN = re.compile(
 )
 # "registered there since March 2020", "2019年8月在演示高新区注册": years to the date asked.
 _REGISTERED_ON = [
-    re.compile(r"(\d{4}年\d{1,2}月(?:\d{1,2}日)?)\s*(?:在[^，。；]{0,12}?)?(?:注册|登记注册|成立)"),
+    re.compile(
+        r"(\d{4}年\d{1,2}月(?:\d{1,2}日)?)\s*(?:在[^，。；]{0,12}?)?"
+        r"(?:注册|登记注册|成立|把注册地迁(?:到|至|入))"
+    ),
     re.compile(
         r"(?:registered|incorporated|established)[^.;]{0,40}?\b(?:since|in|on)\s+"
         r"((?:\d{1,2} )?(?:" + "|".join(_MONTHS.split()) + r")(?: \d{1,2},?)? \d{4})",

@@ -436,3 +436,33 @@ def test_a_first_policy_a_growth_band_and_synonyms_in_the_enterprises_words() ->
     hires = EnterpriseStatements("10月新招120名员工，签2年劳动合同，社保已缴至少1个月。")
     assert hires.stating("新招用员工并签订1年以上劳动合同、缴纳社会保险满1个月的") is not None
     assert hires.stating("新招用员工并签订3年以上劳动合同") is None
+
+
+def test_standing_and_registration_as_enterprises_write_them() -> None:
+    """Plain ways of saying good standing, new equipment, no other funding, a listed provider
+    and years registered are read from the enterprise's words."""
+    localities = LocalityMap(["演示高新区"])
+    cases = {
+        "No dishonesty listing, and we are not in bankruptcy or liquidation.": {
+            "good_credit",
+            "not_insolvent",
+        },
+        "We bought new production equipment; the project has received no provincial funding.": {
+            "new_equipment",
+            "no_prior_support",
+        },
+        "We are not on the seriously-dishonest list.": {"good_credit"},
+        "没有被列入严重失信主体名单，也没有欠缴税款和社会保险费。": {"good_credit", "no_arrears"},
+        "我们和高新区服务商目录里的一家服务商签了MES实施合同。": {"listed_provider"},
+        "We paid the premium to an insurer licensed for that business in China.": {
+            "licensed_insurer"
+        },
+    }
+    for text, codes in cases.items():
+        assert codes <= set(profile_from_text(text, localities).attestations), text
+    years = profile_from_text("今天是2023年4月12日。我们在演示高新区注册已经4年。", localities)
+    assert years.registered_years == 4.0
+    moved = profile_from_text(
+        "今天是2023年6月8日。2022年6月5日把注册地迁到演示高新区。", localities
+    )
+    assert moved.registered_years is not None and 1.0 <= moved.registered_years < 1.1
