@@ -95,7 +95,11 @@ _OWNERSHIP = [
             r"外资|外商投资|中外合资|(?:港|澳|台|韩|日|德|美|欧|新加坡)资(?:企业)?|"
             r"foreign[- ]invested|joint venture|"
             r"\b(?:Hong Kong|Macao|Taiwan|Korean|Japanese|German|American|U\.?S\.?|European|"
-            r"Singapore(?:an)?|French|British)[- ](?:invested|owned|funded)",
+            r"Singapore(?:an)?|French|British)[- ](?:invested|owned|funded)|"
+            r"\bowned by (?:our|a|its|the) (?:Hong Kong|Macao|Taiwan(?:ese)?|foreign|overseas) "
+            r"(?:parent|shareholder|investor)|"
+            r"\b(?:Hong Kong|Macao|Taiwan(?:ese)?|foreign|overseas) parent (?:company )?"
+            r"(?:owns|holds)",
             re.I,
         ),
     ),
@@ -466,6 +470,42 @@ def _region(text: str, localities: LocalityMap) -> str | None:
 
 def profile_from_text(text: str, localities: LocalityMap, today: dt.date | None = None) -> Profile:
     """Rules that read an enterprise's description; what they cannot read stays None."""
+    return _with_shares_worked_out(_profile_as_stated(text, localities, today), text)
+
+
+# R&D spending as an amount ("2022年研发费用912万元", "R&D spending was RMB 24 million").
+_RD_SPENDING = [
+    re.compile(
+        r"(?:研究开发费用|研发费用|研发投入)\s*(?:约|为|达|是|有)?\s*(\d+(?:\.\d+)?)\s*(亿元|万元|亿|万)"
+    ),
+    re.compile(
+        r"R&D (?:spending|expenses?|expenditure|costs?)[^.;,]{0,20}?RMB\s*(\d+(?:[.,]\d+)*)\s*"
+        r"(million|billion)",
+        re.I,
+    ),
+]
+
+
+def _with_shares_worked_out(profile: Profile, text: str) -> Profile:
+    """Export share and R&D share from the amounts the enterprise gives, where it states no
+    share: "operating revenue RMB 58 million, of which export revenue RMB 37.7 million"."""
+    revenue = profile.annual_revenue_wan
+    if not revenue:
+        return profile
+    update: dict[str, float] = {}
+    exports = profile.annual_exports_wan
+    if profile.export_share is None and exports and exports <= revenue:
+        update["export_share"] = round(exports / revenue, 4)
+    spent = _first_number(_RD_SPENDING, text)
+    if profile.rd_ratio is None and spent is not None:
+        unit = {"亿": "亿元", "万": "万元"}.get(spent.group(2), spent.group(2))
+        amount = to_wan(float(spent.group(1).replace(",", "")), unit)
+        if amount <= revenue:
+            update["rd_ratio"] = round(amount / revenue, 4)
+    return profile.model_copy(update=update) if update else profile
+
+
+def _profile_as_stated(text: str, localities: LocalityMap, today: dt.date | None) -> Profile:
     region = _region(text, localities)
     employees = _first_number(_EMPLOYEES, text)
     revenue = _first_number(_REVENUE, text)

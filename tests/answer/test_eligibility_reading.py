@@ -466,3 +466,22 @@ def test_standing_and_registration_as_enterprises_write_them() -> None:
         "今天是2023年6月8日。2022年6月5日把注册地迁到演示高新区。", localities
     )
     assert moved.registered_years is not None and 1.0 <= moved.registered_years < 1.1
+
+
+def test_on_the_whitelist_only_when_the_enterprise_says_it_is_and_shares_from_amounts() -> None:
+    """Applying for the whitelist, or not having checked, is not being on it; an export share
+    and an R&D share are worked out from the amounts an enterprise gives."""
+    localities = LocalityMap(["示例省", "Example Province"])
+    for text, on_list in (
+        ("1月份我们已经报了能源和原材料保供白名单，结果还没公布。", False),
+        ("目前还没有进入省里的保供白名单。", False),
+        ("I haven't checked whether we're on the supply-guarantee whitelist.", False),
+        ("公司列入了2022年12月28日公布的首批示例省重点企业能源和原材料保供白名单。", True),
+        ("We were put on the first batch of the province's supply-guarantee whitelist.", True),
+    ):
+        read = profile_from_text(text, localities).attestations
+        assert ("whitelist" in read) is on_list, text
+    english = "Operating revenue RMB 58 million, of which export revenue RMB 37.7 million."
+    assert profile_from_text(english, localities).export_share == 0.65
+    chinese = "2022年营业收入1.52亿元。2022年研发费用912万元，2021年是720万元。"
+    assert profile_from_text(chinese, localities).rd_ratio == 0.06
