@@ -300,13 +300,13 @@ def _check_kind(
     described = [a.what for a in _action(profile, condition.subject) if a.what and not _planned(a)]
     if not kinds or not described:
         return "unknown", f"to confirm: {condition.text}"
-    allowed = ", ".join(t.code for t in kinds)
+    # The clause's own words name the kind: a code ("nev") means nothing to the enterprise.
     for what in described:
         if any(_kind_says(term, "profile", what) for term in kinds):
-            return "met", f"“{what}” is {allowed}"
+            return "met", f"“{what}” is of the kind “{condition.text}” asks"
     if all(_kind_says(term, "contrary", what) for what in described for term in kinds):
-        return "unmet", f"“{described[0]}” is not {allowed}: {condition.text}"
-    return "unknown", f"to confirm that “{described[0]}” is {allowed}: {condition.text}"
+        return "unmet", f"“{described[0]}” is not of the kind “{condition.text}” asks"
+    return "unknown", f"to confirm that “{described[0]}” is of the kind “{condition.text}” asks"
 
 
 def _listed(value: object) -> list[object]:

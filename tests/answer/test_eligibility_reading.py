@@ -361,6 +361,8 @@ def test_a_required_kind_of_action_is_a_condition_settled_by_what_the_enterprise
     assert loan_status("与县农村商业银行签订的技改贷款") == "met"
     assert loan_status("向小额贷款公司借款，用于购置该生产线") == "unmet"
     assert loan_status("技改贷款300万元") == "unknown"
+    reason = evaluate(loan[0], Profile(actions=[Action(kind="tech_loan", what="小贷")]), set())[1]
+    assert "银行业金融机构" in reason and "bank" not in reason
 
     tax = (
         "Continue implementing tax reduction policies for vehicles with engines below 2.0L "
