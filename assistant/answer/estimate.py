@@ -12,7 +12,16 @@ from __future__ import annotations
 import re
 
 from assistant.answer.extractive import make_citation
-from assistant.types import Amount, Citation, Document, Estimate, Measure, Profile, SearchHit
+from assistant.types import (
+    Action,
+    Amount,
+    Citation,
+    Document,
+    Estimate,
+    Measure,
+    Profile,
+    SearchHit,
+)
 
 # Actions whose stated amount can be the base of a rate, with the words a clause uses for
 # that base ("按设备投资额的10%", "50% of the first-year platform service fee"). A rate of
@@ -82,7 +91,7 @@ def estimate(
         ),
         None,
     )
-    if base is None or base.amount_wan is None:
+    if base is None or base.amount_wan is None or _below_its_floor(measure, base, hit):
         return None
     percent = float(rate.value)
     raw = base.amount_wan * percent / 100
@@ -96,6 +105,25 @@ def estimate(
         computation=computation_text(base.amount_wan, percent, raw, cap_wan, language),
         citations=[_cite(hit, document, a) for a in (rate, cap) if a is not None],
     )
+
+
+def _below_its_floor(measure: Measure, base: Action, hit: SearchHit) -> bool:
+    """Whether the base is under a floor the measure sets on that same amount ("当年完成设备
+    投资额5亿元以上" against 200万 of equipment): no amount is estimated for a measure it fails.
+    The floor is on the base when it is the base's action or names its words just before."""
+    words = RATE_BASES.get(base.kind, ())
+    text, start = hit.chunk.text, hit.chunk.start
+    amount = base.amount_wan or 0.0
+    for c in measure.conditions:
+        if c.field != "action_amount" or c.operator not in {">=", ">"}:
+            continue
+        if not isinstance(c.value, int | float) or amount >= float(c.value):
+            continue
+        inside = start <= c.start < start + len(text)
+        before = text[max(0, c.start - start - 12) : c.start - start].lower() if inside else ""
+        if c.subject == base.kind or any(w in before or w in c.text.lower() for w in words):
+            return True
+    return False
 
 
 def computation_text(

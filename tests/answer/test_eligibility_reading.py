@@ -487,3 +487,25 @@ def test_on_the_whitelist_only_when_the_enterprise_says_it_is_and_shares_from_am
     assert profile_from_text(english, localities).export_share == 0.65
     chinese = "2022年营业收入1.52亿元。2022年研发费用912万元，2021年是720万元。"
     assert profile_from_text(chinese, localities).rd_ratio == 0.06
+
+
+def test_no_amount_is_estimated_for_a_base_under_the_measures_own_floor(
+    corpus_service: PolicyService,
+) -> None:
+    """200万 of equipment gets no "200万 × 2%" under the major-project award, whose floor is
+    5亿 of equipment investment; 600万 still gets its equipment-subsidy estimate."""
+
+    def buyer(amount: float) -> Profile:
+        return Profile(
+            region="示例省",
+            roles=["manufacturer"],
+            actions=[Action(kind="buy_equipment", amount_wan=amount, date=dt.date(2023, 3, 1))],
+            as_of=dt.date(2023, 5, 1),
+        )
+
+    small = corpus_service.eligibility(buyer(200), include_unmet=True, limit=10_000)
+    award = next(m for m in small.measures if m.clause_id == "ep-equipment-upgrade-2022:4.3")
+    assert award.estimate is None
+    large = corpus_service.eligibility(buyer(600), include_unmet=True, limit=10_000)
+    subsidy = next(m for m in large.measures if m.clause_id == "ep-equipment-upgrade-2022:2.1")
+    assert subsidy.estimate is not None and subsidy.estimate.base_wan == 600
