@@ -286,8 +286,7 @@ _KINDS = {term.code: term for term in KINDS}
 
 
 def _kind_says(term: Term, side: str, text: str) -> bool:
-    patterns = getattr(term, side)
-    return bool(patterns) and re.search("|".join(patterns), text, re.I) is not None
+    return bool(vocabulary_matches((term,), text, side))
 
 
 def _check_kind(

@@ -313,13 +313,16 @@ def _months_in(piece: str) -> float | None:
     return months if months <= 1200 else None
 
 
+def _amount_wan(number: str, unit: str) -> float:
+    """ "1.52" and "亿" (or "亿元", "million"…) as 万."""
+    return to_wan(float(number.replace(",", "")), {"亿": "亿元", "万": "万元"}.get(unit, unit))
+
+
 def _money_wan(match: re.Match[str]) -> tuple[float, bool]:
     """An amount in 万 and whether it is in US dollars."""
     currency, number, unit = match.group(1) or "", match.group(2), match.group(3).lower()
-    value = float(number.replace(",", ""))
     usd = currency.upper() in {"USD", "US$"}
-    unit = {"亿": "亿元", "万": "万元"}.get(unit, unit)
-    return to_wan(value, unit), usd
+    return _amount_wan(number, unit), usd
 
 
 def _actions(text: str) -> list[Action]:
@@ -498,8 +501,7 @@ def _with_shares_worked_out(profile: Profile, text: str) -> Profile:
         update["export_share"] = round(exports / revenue, 4)
     spent = _first_number(_RD_SPENDING, text)
     if profile.rd_ratio is None and spent is not None:
-        unit = {"亿": "亿元", "万": "万元"}.get(spent.group(2), spent.group(2))
-        amount = to_wan(float(spent.group(1).replace(",", "")), unit)
+        amount = _amount_wan(spent.group(1), spent.group(2))
         if amount <= revenue:
             update["rd_ratio"] = round(amount / revenue, 4)
     return profile.model_copy(update=update) if update else profile
@@ -531,14 +533,7 @@ def _profile_as_stated(text: str, localities: LocalityMap, today: dt.date | None
         employees=int(cn_count_or_number(employees.group(1).replace(",", "")))
         if employees
         else None,
-        annual_revenue_wan=(
-            to_wan(
-                float(revenue.group(1).replace(",", "")),
-                {"亿": "亿元", "万": "万元"}.get(revenue.group(2), revenue.group(2)),
-            )
-            if revenue
-            else None
-        ),
+        annual_revenue_wan=_amount_wan(revenue.group(1), revenue.group(2)) if revenue else None,
         ownership=next((o for o, p in _OWNERSHIP if p.search(text)), None),
         export_share=_export_share(text, share),
         certifications=certifications,
