@@ -19,6 +19,14 @@ NOTICE_DATASET = DATASETS_DIR / "notice.jsonl"
 # Written blind, from the corpus text alone, after the constants were last tuned: every row
 # is in the test split (splits.json), so nothing is tuned on it.
 BLIND_DATASET = DATASETS_DIR / "blind.jsonl"
+# Near misses: questions in the corpus's own words about what it does not cover (and
+# answerable ones in the same forms), written blind from the clause text alone. First scored
+# on 2026-12-01, before anything was changed for them: unanswerable refused 0.536, false
+# refusals 0.036 (1 of 28), after the asked-for-topic check (assistant/search/topic.py) was
+# built on the dev split; before that check, 0.214 and 0. The check was then tuned on them,
+# so every row is in the dev split (splits.json). The rows about the new documents are in
+# new_documents/questions.jsonl (ids m019-m026, m053-m056).
+NEAR_MISS_DATASET = DATASETS_DIR / "near_misses.jsonl"
 # Documents that are not in the bundled corpus, with questions about them: they show how
 # the system does on text nothing was tuned on.
 NEW_DOCUMENTS_DIR = Path(__file__).parent / "new_documents"
@@ -78,10 +86,14 @@ def load_questions(path: Path = DEFAULT_DATASET) -> list[Question]:
 
 
 def load_bundled_questions(paths: Sequence[Path] | None = None) -> list[Question]:
-    """The golden set, and the Notice and blind sets where they exist: the questions about the bundled
-    corpus. Ids must be unique across the sets, since the split is recorded by id."""
+    """The golden set, and the Notice, blind and near-miss sets where they exist: the
+    questions about the bundled corpus. Ids must be unique across the sets, since the split is recorded by id."""
     if paths is None:
-        paths = [p for p in (DEFAULT_DATASET, NOTICE_DATASET, BLIND_DATASET) if p.exists()]
+        paths = [
+            p
+            for p in (DEFAULT_DATASET, NOTICE_DATASET, BLIND_DATASET, NEAR_MISS_DATASET)
+            if p.exists()
+        ]
     questions = [q for path in paths for q in load_questions(path)]
     repeated = sorted(i for i, n in Counter(q.id for q in questions).items() if n > 1)
     if repeated:

@@ -113,6 +113,7 @@ class QuestionAnswerer:
             index.keyword,
             index.level,
             lambda doc_id: index.documents[doc_id].text,
+            index.documents,
         )
         if not retrieved.scoped and not support.answered and retrieved.scope.notice_only:
             local = self._outside_the_notice(index, retrieved.query, asked)
@@ -266,7 +267,7 @@ class QuestionAnswerer:
     ) -> Answer:
         suggestions: list[dict[str, str]] = []
         titles: list[str] = []
-        if reason in {"unsupported", "not_in_notice", "no_amount"}:
+        if reason in {"unsupported", "not_in_notice", "no_amount", "topic_not_covered"}:
             mark = messages(asked.language).illustrative_mark
             for hit in hits:
                 if len(suggestions) < 3 and hit.chunk.doc_id not in {

@@ -5,6 +5,9 @@ Answerability is read from several kinds of evidence, never from one similarity:
 - it asks for an amount ("how much", "多少钱") and no retrieved clause states one: refused;
 - it names the Notice alone and a year the Notice never mentions ("the 2024 follow-up"):
   refused;
+- it asks support for something ("对餐饮企业有什么扶持", "a subsidy for hotels") that none
+  of the documents it may be answered from mentions, in either language
+  (`assistant/search/topic.py`): refused, naming those words;
 - a retrieved clause holds the question's key phrase (its longest run of naming words):
   answered, whatever the encoder thinks of it;
 - the best clause's dense similarity reaches the support threshold, or the scope threshold
@@ -25,7 +28,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -34,9 +37,10 @@ from assistant.search.dictionary import PER_WORD, general_dictionary
 from assistant.search.glossary import Glossary, policy_glossary
 from assistant.search.keyword import KeywordIndex, stem, tokenize
 from assistant.search.scope import QuestionScope
+from assistant.search.topic import unsaid_words
 from assistant.search.tuning import Tuning
 from assistant.text import detect_language
-from assistant.types import SearchHit
+from assistant.types import Document, SearchHit
 
 # Requests to change the assistant's behaviour rather than ask about a policy.
 _INSTRUCTION_PATTERNS = [
@@ -337,7 +341,15 @@ def _translated(term: str) -> list[str]:
     return general_dictionary().translations(term)[:PER_WORD]
 
 
-Reason = Literal["similar", "evidence", "key_phrase", "unsupported", "not_covered", "no_amount"]
+Reason = Literal[
+    "similar",
+    "evidence",
+    "key_phrase",
+    "unsupported",
+    "not_covered",
+    "no_amount",
+    "topic_not_covered",
+]
 
 
 @dataclass(frozen=True)
@@ -379,12 +391,15 @@ class SupportJudge:
         keyword: KeywordIndex,
         level_of: Callable[[str], str] = lambda doc_id: "unknown",
         document_text: Callable[[str], str] | None = None,
+        documents: Mapping[str, Document] | None = None,
     ) -> Support:
         best = max((h.dense_score or 0.0 for h in hits), default=0.0)
         if scope.unknown_places:
             return Support(False, "not_covered", best, unknown_places=scope.unknown_places)
         if lacks_asked_amount(question, hits):
             return Support(False, "no_amount", best)
+        if documents and (unsaid := self._unsaid(question, scope, documents, level_of)):
+            return Support(False, "topic_not_covered", best, missing_terms=unsaid)
         # "the 2024 follow-up to the Notice": a later year is not in the Notice
         if (
             scope.notice_only
@@ -422,6 +437,25 @@ class SupportJudge:
         return Support(
             False, "unsupported", best, missing_terms=self.missing_terms(question, keyword)
         )
+
+    def _unsaid(
+        self,
+        question: str,
+        scope: QuestionScope,
+        documents: Mapping[str, Document],
+        level_of: Callable[[str], str],
+    ) -> tuple[str, ...]:
+        """The words of what the question asks support for that none of the documents it
+        may be answered from says."""
+        national = {doc_id for doc_id in documents if level_of(doc_id) == "national"}
+        if scope.documents:
+            allowed = set(scope.documents) | (national if scope.national else set())
+        elif scope.notice_only:
+            allowed = national
+        else:
+            allowed = set(documents)
+        texts = [documents[doc_id].text for doc_id in sorted(allowed) if doc_id in documents]
+        return unsaid_words(scope.remainder(question), texts, self.glossary)
 
     def _notice_answers(
         self, question: str, hits: list[SearchHit], scope: QuestionScope, best: float

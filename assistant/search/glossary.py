@@ -64,13 +64,16 @@ class Glossary:
         found |= {i for i, pattern in self._english if pattern.search(text)}
         return found
 
-    def without_terms(self, text: str) -> str:
-        """The text with every glossary term taken out: what it says beyond them."""
-        for concept in self.concepts:
-            for term in sorted(concept.chinese, key=len, reverse=True):
-                text = text.replace(term, " ")
-        for _, pattern in self._english:
-            text = pattern.sub(" ", text)
+    def without_terms(self, text: str, concepts: set[int] | None = None) -> str:
+        """The text with every glossary term taken out (or those of `concepts`): what it
+        says beyond them."""
+        for index, concept in enumerate(self.concepts):
+            if concepts is None or index in concepts:
+                for term in sorted(concept.chinese, key=len, reverse=True):
+                    text = text.replace(term, " ")
+        for index, pattern in self._english:
+            if concepts is None or index in concepts:
+                text = pattern.sub(" ", text)
         return text
 
     def bridge(self, text: str) -> list[str]:

@@ -181,3 +181,33 @@ def test_a_year_the_notice_never_mentions_is_not_in_it(corpus_service: PolicySer
     answer = corpus_service.ask("What did the 2024 follow-up to the Notice change?")
     assert not answer.answered, answer.answer
     assert "2024" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "word"),
+    [
+        ("样本市有没有电动自行车以旧换新的补贴？", "自行车"),
+        ("演示高新区对餐饮企业有什么扶持政策？", "餐饮企业"),
+        ("What relief does Sample City offer hotels and restaurants?", "hotels"),
+    ],
+)
+def test_support_for_what_no_document_of_the_place_mentions_is_refused(
+    corpus_service: PolicyService, question: str, word: str
+) -> None:
+    answer = corpus_service.ask(question)
+    assert not answer.answered and answer.note == "topic_not_covered"
+    assert word in answer.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "样本市对新能源汽车以旧换新有什么补贴？",
+        "Does Sample City subsidize rail freight for lithium battery packs?",
+        "演示高新区对专精特新企业有什么奖励？",
+    ],
+)
+def test_support_for_what_the_place_does_cover_is_answered(
+    corpus_service: PolicyService, question: str
+) -> None:
+    assert corpus_service.ask(question).answered

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from evals.dataset import BLIND_DATASET, Question, load_bundled_questions
+from evals.dataset import BLIND_DATASET, NEAR_MISS_DATASET, Question, load_bundled_questions
 from evals.splits import SplitRecord, assign, document_folds, partition, stratum
 
 QUESTIONS = load_bundled_questions()
@@ -81,7 +81,8 @@ def test_dev_and_test_partition_the_questions() -> None:
     dev, test = {q.id for q in split.dev}, {q.id for q in split.test}
     assert not dev & test
     assert dev | test == {q.id for q in QUESTIONS}
-    halved = [q for q in QUESTIONS if q.source != BLIND_DATASET.name]
+    whole = {BLIND_DATASET.name, NEAR_MISS_DATASET.name}
+    halved = [q for q in QUESTIONS if q.source not in whole]
     halved_dev = [q for q in halved if q.id in dev]
     assert abs(2 * len(halved_dev) - len(halved)) <= len({q.source for q in halved})
 
@@ -92,6 +93,13 @@ def test_the_blind_set_is_held_out_whole() -> None:
     blind = {q.id for q in QUESTIONS if q.source == BLIND_DATASET.name}
     assert len(blind) >= 40
     assert blind <= {q.id for q in partition(QUESTIONS).test}
+
+
+def test_the_near_misses_tune_and_never_report() -> None:
+    """The near-miss set was scored once and then tuned on: all of it is dev."""
+    near = {q.id for q in QUESTIONS if q.source == NEAR_MISS_DATASET.name}
+    assert len(near) >= 40
+    assert near <= {q.id for q in partition(QUESTIONS).dev}
 
 
 @pytest.mark.parametrize("share", [0.4, 0.5])

@@ -20,7 +20,7 @@ def refusal_text(
     missing: list[str] | None = None,
 ) -> str:
     """The refusal for `reason` ("not_covered", "instruction", "not_in_notice",
-    "no_amount", else unsupported), naming
+    "no_amount", "topic_not_covered", else unsupported), naming
     the places no document covers, the words no clause holds, and the closest documents."""
     said = messages(language)
     if reason == "not_covered":
@@ -31,6 +31,8 @@ def refusal_text(
         return said.not_in_notice(titles, missing or [])
     if reason == "no_amount":
         return said.no_amount(titles)
+    if reason == "topic_not_covered":
+        return said.topic_not_covered(missing or [], titles)
     return said.unsupported(missing or [], titles)
 
 

@@ -33,3 +33,6 @@ class Messages:
     # A question asking how much that no clause on its topic answers with an amount, with
     # the documents those clauses are in.
     no_amount: Callable[[list[str]], str]
+    # A question asking support for something that none of the documents it may be answered
+    # from mentions, with those words and the closest documents.
+    topic_not_covered: Callable[[list[str], list[str]], str]

@@ -46,6 +46,15 @@ def _unsupported(missing: list[str], titles: list[str]) -> str:
     return text + (f" Closest documents: {'; '.join(titles)}." if titles else "")
 
 
+def _topic_not_covered(missing: list[str], titles: list[str]) -> str:
+    text = (
+        "The documents do not cover this: none of those the question can be answered from "
+        "(the documents of the place or document it names, else the whole corpus) mentions "
+        f"{', '.join(missing)}, so there is no grounded answer."
+    )
+    return text + (f" Closest documents: {'; '.join(titles)}." if titles else "")
+
+
 MESSAGES = Messages(
     status_label={"superseded": "(superseded document) ", "expired": "(expired document) "},
     lead_in=_lead_in,
@@ -115,4 +124,5 @@ MESSAGES = Messages(
         "I do not follow instructions that change how I work. Please ask about a measure."
     ),
     unsupported=_unsupported,
+    topic_not_covered=_topic_not_covered,
 )

@@ -40,6 +40,14 @@ def _unsupported(missing: list[str], titles: list[str]) -> str:
     return text + (f"可能相关的文件：{'；'.join(f'《{t}》' for t in titles)}。" if titles else "")
 
 
+def _topic_not_covered(missing: list[str], titles: list[str]) -> str:
+    text = (
+        "文件库不涵盖这个问题：可以回答它的文件（问题所指地区或文件的文件，未指明时为全部文件）"
+        f"都没有提到：{'、'.join(missing)}，无法给出有依据的回答。"
+    )
+    return text + (f"最接近的文件：{'；'.join(f'《{t}》' for t in titles)}。" if titles else "")
+
+
 MESSAGES = Messages(
     status_label={"superseded": "（已被替代的文件）", "expired": "（已失效的文件）"},
     lead_in=_lead_in,
@@ -101,4 +109,5 @@ MESSAGES = Messages(
         "我只能根据政策文件回答关于政策措施的问题，不能执行改变规则的指令。请直接提出政策问题。"
     ),
     unsupported=_unsupported,
+    topic_not_covered=_topic_not_covered,
 )
