@@ -150,7 +150,9 @@ class Reference:
         chinese = bool(_CJK.search(word))
         if chinese and (word in self.text or self._says_spread(word)):
             return True
-        if not chinese and _stem(word) in self.english_stems | self.sense_stems:
+        if not chinese and (
+            (stemmed := _stem(word)) in self.english_stems or stemmed in self.sense_stems
+        ):
             return True
         translations = general_dictionary().translations(word)
         if any(self._says_translation(t) for t in translations):
@@ -222,16 +224,16 @@ def _document_words(text: str) -> _DocumentWords:
 
 
 @lru_cache(maxsize=32)
-def reference(texts: tuple[str, ...]) -> Reference:
-    """The reference for these documents' texts (cached: the same documents are asked about
-    again and again)."""
+def reference(texts: tuple[str, ...], glossary: Glossary) -> Reference:
+    """The reference for these documents' texts, its concepts those of `glossary` (cached:
+    the same documents are asked about again and again)."""
     words = [_document_words(t) for t in texts]
     joined = "\n".join(texts)
     return Reference(
         joined.lower(),
         frozenset().union(*(w.english_stems for w in words)),
         frozenset().union(*(w.sense_stems for w in words)),
-        frozenset(policy_glossary().concepts_in(joined)),
+        frozenset(glossary.concepts_in(joined)),
         frozenset().union(*(w.languages for w in words)),
     )
 
@@ -244,6 +246,6 @@ def unsaid_words(
     if not texts:
         return ()
     glossary = glossary or policy_glossary()
-    said = reference(tuple(texts))
+    said = reference(tuple(texts), glossary)
     unsaid = [word for phrase in asked_for(question) for word in said.unsaid(phrase, glossary)]
     return tuple(dict.fromkeys(unsaid))
