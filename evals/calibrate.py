@@ -227,10 +227,13 @@ def _evidence(question: str, searches: Searches, weights: tuple[float, float]) -
     service = searches.service(weights)
     index = searches.index
     scope = service.retriever.scope(index, question)
-    if scope.unknown_places:
-        return None  # refused before any threshold is read
     judge: SupportJudge = service.judge
     hits = scope.within(searches.hits(weights, question), index.level)
+    documents = index.documents
+    if judge.refused_before_thresholds(
+        question, hits, scope, index.level, lambda doc_id: documents[doc_id].text, documents
+    ):
+        return None  # refused before any threshold is read
     best = max((h.dense_score or 0.0 for h in hits), default=0.0)
     named = (
         bool(hits) and scope.weight(hits[0].chunk.doc_id, index.level(hits[0].chunk.doc_id)) >= 1

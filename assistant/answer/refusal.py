@@ -394,20 +394,11 @@ class SupportJudge:
         documents: Mapping[str, Document] | None = None,
     ) -> Support:
         best = max((h.dense_score or 0.0 for h in hits), default=0.0)
-        if scope.unknown_places:
-            return Support(False, "not_covered", best, unknown_places=scope.unknown_places)
-        if lacks_asked_amount(question, hits):
-            return Support(False, "no_amount", best)
-        if documents and (unsaid := self._unsaid(question, scope, documents, level_of)):
-            return Support(False, "topic_not_covered", best, missing_terms=unsaid)
-        # "the 2024 follow-up to the Notice": a later year is not in the Notice
-        if (
-            scope.notice_only
-            and scope.years
-            and document_text is not None
-            and (later := _unspoken_years(scope, hits, document_text))
-        ):
-            return Support(False, "unsupported", best, missing_terms=later)
+        refused = self.refused_before_thresholds(
+            question, hits, scope, level_of, document_text, documents
+        )
+        if refused is not None:
+            return refused
         # The names of the scope (a place, the Notice) are not what is asked about.
         phrase = key_phrase(scope.remainder(question))
         if phrase:
@@ -437,6 +428,36 @@ class SupportJudge:
         return Support(
             False, "unsupported", best, missing_terms=self.missing_terms(question, keyword)
         )
+
+    def refused_before_thresholds(
+        self,
+        question: str,
+        hits: list[SearchHit],
+        scope: QuestionScope,
+        level_of: Callable[[str], str] = lambda doc_id: "unknown",
+        document_text: Callable[[str], str] | None = None,
+        documents: Mapping[str, Document] | None = None,
+    ) -> Support | None:
+        """The refusal a question gets whatever its similarity (an unknown place, no amount
+        where one is asked, a thing nothing in scope mentions, a year the Notice never
+        names), else None. The calibration leaves these questions out: no threshold decides
+        them."""
+        best = max((h.dense_score or 0.0 for h in hits), default=0.0)
+        if scope.unknown_places:
+            return Support(False, "not_covered", best, unknown_places=scope.unknown_places)
+        if lacks_asked_amount(question, hits):
+            return Support(False, "no_amount", best)
+        if documents and (unsaid := self._unsaid(question, scope, documents, level_of)):
+            return Support(False, "topic_not_covered", best, missing_terms=unsaid)
+        # "the 2024 follow-up to the Notice": a later year is not in the Notice
+        if (
+            scope.notice_only
+            and scope.years
+            and document_text is not None
+            and (later := _unspoken_years(scope, hits, document_text))
+        ):
+            return Support(False, "unsupported", best, missing_terms=later)
+        return None
 
     def _unsaid(
         self,

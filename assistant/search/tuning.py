@@ -69,9 +69,9 @@ TUNED: dict[str, Tuning] = {
         keyword_weight=0.25,
         scope_weight=0.0,
         support_threshold=0.50,
-        scope_threshold=0.46,
+        scope_threshold=0.58,
         evidence_threshold=0.32,
-        cross_language_threshold=0.42,
+        cross_language_threshold=0.46,
     ),
 }
 FALLBACK = TUNED[USE_MODEL_ID]
