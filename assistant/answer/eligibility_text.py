@@ -4,15 +4,39 @@ questions that would settle the rest. Its words are in `assistant.answer.message
 
 from __future__ import annotations
 
+import re
+
 from assistant.answer.estimate import computation_text as _computation
 from assistant.answer.messages import messages
 from assistant.text import sentence_spans
-from assistant.types import Citation, EligibilityResult, MeasureResult
+from assistant.types import HEADING_SEPARATOR, Citation, EligibilityResult, MeasureResult
 
 _MAX_PER_GROUP = 6
 
 
 _SHARES = {"export_share", "rd_ratio"}
+# The number a heading opens with: "Article 5", "第五条", "二、", "（三）", "2.".
+_HEADING_NUMBER = re.compile(
+    r"^(?:(?:Article|Section|Part|Chapter)\s+\d+|第[一二三四五六七八九十百零\d]+[章条项]|"
+    r"[一二三四五六七八九十]+(?=、)|[（(][一二三四五六七八九十\d]+[)）]|\d+(?=[.、．)]))",
+    re.I,
+)
+
+
+def clause_address(citation: Citation) -> str:
+    """Where the clause sits, by the numbers of its headings: "Article 5 (2)" for an item of
+    an article, "二（三）1" for a Chinese item, rather than the bare item number "2"."""
+    parts = citation.heading_path.split(HEADING_SEPARATOR)[1:]
+    numbers = [m.group(0) for part in parts if (m := _HEADING_NUMBER.match(part.strip()))]
+    # A chapter above an article adds nothing a reader needs to find the article.
+    while len(numbers) > 1 and re.match(r"第.+章|Chapter|Part", numbers[0], re.I):
+        numbers.pop(0)
+    if not numbers:
+        return citation.clause_number or ""
+    head, *rest = numbers
+    if head.isascii() and not head.isdigit():
+        return head + "".join(f"({n.strip('()（）')})" for n in rest)
+    return head + "".join(n if n.startswith(("（", "(")) else f"{n}." for n in rest).rstrip(".")
 
 
 def _fact(key: str, value: object, names: dict[str, str]) -> str:
@@ -67,7 +91,7 @@ def _line(measure: MeasureResult, n: int, language: str) -> str:
     words = messages(language).eligibility
     colon = "：" if language == "zh" else ": "
     citation = measure.citations[0]
-    where = f"{citation.doc_title} {citation.clause_number or ''}".strip()
+    where = f"{citation.doc_title} {clause_address(citation)}".strip()
     bits = [f"{where}{colon}{_clip(_what_it_gives(measure), 48, citation.clause_number)}"]
     if (worked := measure.estimate) is not None:
         # In the answer's own language, whatever language the match was made in.

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from assistant.ingest.conditions import measure_of
 from assistant.ingest.restrictions import (
@@ -59,8 +60,10 @@ _VARIANT = re.compile(
     re.I,
 )
 # A clause that sets aside the money for the measures is not a measure itself.
-_BUDGET = re.compile(r"安排.{0,24}亿元|年度预算|资金规模|total budget|annual budget", re.I)
-_FOR_WHOM = re.compile(r"企业|消费者|居民|enterprise|consumer|applicant", re.I)
+_BUDGET = re.compile(
+    r"安排.{0,24}亿元|安排[^，。；]{0,20}资金\d|年度预算|资金规模|total budget|annual budget", re.I
+)
+_CLAUSE_PART = re.compile(r"[，。；;]|[,.](?=\s|$)")
 # How to apply, what to submit, whom to call, budgets: not conditions of who qualifies.
 _PROCEDURE = re.compile(
     r"申报材料|应当?提交|申报时间|受理时间|政策咨询|联系电话|负责解释|起施行|骗取|弄虚作假|"
@@ -127,7 +130,7 @@ class DocumentMeasures:
             c.clause_id
             for c in self.chunks
             if self.measure[c.clause_id] is not None
-            and not (_BUDGET.search(c.text) and not _FOR_WHOM.search(c.text))
+            and _grants_beyond_budget(c)
             and not self._only_states_eligibility(c)
             and not _REFERS_BACK.match(c.text)
         }
@@ -511,6 +514,16 @@ def _title(chunk: Chunk) -> str:
     """An article's title: "第三条 设备购置补助", from the text up to its first full stop."""
     head = re.split(r"[。.\n]", chunk.text, maxsplit=1)[0]
     return head if len(head) <= 40 else chunk.heading_path.split(HEADING_SEPARATOR)[-1][:20]
+
+
+def _grants_beyond_budget(chunk: Chunk) -> bool:
+    """Whether the clause still grants something once its budget is set aside: "年度预算为
+    3000万元" beside a definition, or "subject to the total annual budget of RMB 80 million"
+    beside a clawback, grants nothing; "资金规模增至5亿元，…资金使用费按日0.01%收取" does."""
+    if not _BUDGET.search(chunk.text):
+        return True
+    rest = "，".join(p for p in _CLAUSE_PART.split(chunk.text) if not _BUDGET.search(p))
+    return measure_of(replace(chunk, text=rest)) is not None
 
 
 class _Scope:

@@ -736,3 +736,41 @@ def test_every_follow_up_question_is_in_words_the_enterprise_knows() -> None:
     for language in ("en", "zh"):
         assert "no_such_action" not in question_for(unnamed, language)
         assert "contract amount of at least RMB 200,000" in question_for(unnamed, language)
+
+
+def test_a_measure_is_addressed_by_its_headings_numbers() -> None:
+    """A reader finds "Article 5(2)" or "二（三）1" in the document; a bare "2" finds nothing."""
+    from assistant.answer.eligibility_text import clause_address
+    from assistant.types import HEADING_SEPARATOR, Citation
+
+    def address(*headings: str, number: str | None = None) -> str:
+        citation = Citation(
+            n=1,
+            doc_id="d",
+            doc_title="T",
+            official=False,
+            status="in_force",
+            clause_id="d:1",
+            heading_path=HEADING_SEPARATOR.join(("T", *headings)),
+            clause_number=number,
+            page=1,
+            quote="q",
+            start=0,
+            end=1,
+            score=1.0,
+        )
+        return clause_address(citation)
+
+    assert address("Article 5 Freight", "2. Rail", number="2") == "Article 5(2)"
+    assert address("二、稳定增长", "（三）技术改造", "1. 设备补助", number="1") == "二（三）1"
+    assert address("第二章 支持措施", "第九条", number="9") == "第九条"
+    assert address("Article 6 Insurance", number="6") == "Article 6"
+    assert address("三、保障", "（一）用工", number="（一）") == "三（一）"
+    assert address("附件", number="7") == "7"
+
+
+def test_the_industry_an_enterprise_names_among_batteries_and_solar_cells() -> None:
+    """The whole name leads: a solar-cell maker is in photovoltaics, not batteries."""
+    places = LocalityMap(["样本市 (Sample City), 示例省"])
+    assert profile_from_text("我们是样本市一家新能源电池企业", places).industry == "battery"
+    assert profile_from_text("我们在样本市生产光伏电池片", places).industry == "photovoltaic"

@@ -14,7 +14,7 @@ from assistant.ingest.loaders import load_file
 from assistant.ingest.measures import measures_of
 from assistant.ingest.restrictions import read_clause
 from assistant.service import PolicyService
-from assistant.types import Action, Condition, Profile
+from assistant.types import Action, Chunk, Condition, Profile
 from tests.conftest import REPO
 
 Q4 = "sc-q4-industrial-growth-2022"
@@ -509,3 +509,30 @@ def test_no_amount_is_estimated_for_a_base_under_the_measures_own_floor(
     large = corpus_service.eligibility(buyer(600), include_unmet=True, limit=10_000)
     subsidy = next(m for m in large.measures if m.clause_id == "ep-equipment-upgrade-2022:2.1")
     assert subsidy.estimate is not None and subsidy.estimate.base_wan == 600
+
+
+def test_a_clause_that_only_sets_the_budget_is_not_a_measure(
+    corpus_service: PolicyService,
+) -> None:
+    """ "年度预算为3000万元" beside a definition, "市财政安排…资金5000万元" and "subject to the
+    total annual budget" beside a clawback grant nothing; a fund whose use is priced does."""
+    granting = {m.clause_id for m in measures_of(corpus_service.snapshot().chunks)}
+    export = "sc-export-stabilization-2023"
+    supervision = next(
+        c.clause_id
+        for c in corpus_service.snapshot().chunks
+        if c.doc_id == export and "total annual budget" in c.text
+    )
+    assert supervision not in granting
+    assert "demo-zone-srdi-sme-2023:1" not in granting
+    assert "sc-auto-consumption-2022:1.2" not in granting
+    # The documents' other measures stand.
+    assert {f"{Q4}:4.1", "sc-auto-consumption-2022:2.2.1"} <= granting
+    assert any(g.startswith(f"{export}:") for g in granting)
+
+    def clause(text: str) -> Chunk:
+        return Chunk("d:1", "d", "T › 一", "1", 0, len(text), 1, text, "zh", 0, text)
+
+    funded = "市应急转贷资金规模增至5亿元，对使用应急转贷资金的企业按50%给予贴息，最高20万元。"
+    assert [m.clause_id for m in measures_of([clause(funded)])] == ["d:1"]
+    assert measures_of([clause("市财政安排补贴资金5000万元，按申领顺序发放，用完即止。")]) == []
