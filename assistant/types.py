@@ -260,6 +260,7 @@ ConditionField = Literal[
     "action_detail",
     "action_kind",
     "action_months",
+    "action_growth",
     "outside_group",
     "event_date",
     "application_window",
@@ -345,6 +346,9 @@ class Action(BaseModel):
     # What it was for, in the enterprise's words ("MES system", "设备联网"): matched
     # against a clause's list of eligible or excluded items.
     what: str | None = Field(default=None, max_length=200)
+    # Its growth on the year before (R&D spending, quarterly output), as a share: 0.25 for
+    # 25%; negative for a fall.
+    growth: float | None = Field(default=None, ge=-1.0, le=100.0)
 
 
 class Profile(BaseModel):

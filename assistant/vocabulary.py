@@ -36,6 +36,9 @@ class Term:
     contrary: tuple[str, ...] = ()
     # For a kind of action ("bank", "nev"): the action it is a kind of ("tech_loan").
     of: str = ""
+    # For an action that runs once begun (a warehouse in operation): its date is when it
+    # began, so the months it has run are counted from it to the day asked about.
+    runs_from_date: bool = False
 
 
 def _terms(rows: list[dict[str, Any]]) -> tuple[Term, ...]:
@@ -49,6 +52,7 @@ def _terms(rows: list[dict[str, Any]]) -> tuple[Term, ...]:
             words=tuple(row.get("words", ())),
             contrary=tuple(row.get("contrary", ())),
             of=row.get("of", ""),
+            runs_from_date=bool(row.get("runs_from_date", False)),
         )
         for row in rows
     )
@@ -84,6 +88,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 # Kinds of an action a clause may require: a loan from a bank, a new energy vehicle.
 KINDS = _terms(_DATA.get("kinds", []))
+RUNS_FROM_DATE = frozenset(term.code for term in ACTIONS if term.runs_from_date)
 # Plain words each profile fact ("above_designated_size") is taken to state.
 FACT_WORDS: dict[str, tuple[str, ...]] = {
     name: tuple(words) for name, words in _DATA.get("facts", {}).items()
@@ -99,6 +104,7 @@ __all__ = [
     "KINDS",
     "MANUFACTURING",
     "ROLES",
+    "RUNS_FROM_DATE",
     "SYNONYMS",
     "Term",
     "name_pattern",

@@ -39,7 +39,15 @@ from assistant.types import (
     Profile,
     SearchHit,
 )
-from assistant.vocabulary import ACTIONS, ATTESTATIONS, INDUSTRIES, KINDS, ROLES, Term
+from assistant.vocabulary import (
+    ACTIONS,
+    ATTESTATIONS,
+    INDUSTRIES,
+    KINDS,
+    ROLES,
+    RUNS_FROM_DATE,
+    Term,
+)
 
 # Above this, an industrial enterprise is above designated size (主营业务收入2000万元).
 ABOVE_DESIGNATED_SIZE_WAN = 2000.0
@@ -152,6 +160,10 @@ _FIELD_QUESTIONS = {
     "registered_years": ("How long has it been registered there?", "贵企业在当地注册多久了？"),
     "annual_exports": ("What were last year's exports?", "上一年度出口额是多少？"),
     "count": ("How many enterprises does it serve?", "贵企业服务多少家企业？"),
+    "action_growth": (
+        "By how much did it grow on the year before (as a percentage)?",
+        "与上年同期相比增长了多少（百分比）？",
+    ),
     "rd_ratio": (
         "What share of last year's operating revenue was R&D spending?",
         "上一年度研究开发费用占营业收入的比重是多少？",
@@ -183,7 +195,11 @@ def question_for(condition: Condition, language: str = "en") -> str:
             if language == "zh"
             else f"Does this hold for you: “{condition.text}”?"
         )
-    for key in (code, condition.field):
+    # A growth rate is asked about as growth, not as the action it measures.
+    keys = (
+        (condition.field, code) if condition.field == "action_growth" else (code, condition.field)
+    )
+    for key in keys:
         pair = _QUESTIONS.get(key) or _FIELD_QUESTIONS.get(key)
         if pair and pair[index]:
             return pair[index]
@@ -251,6 +267,7 @@ _ACTION_ATTRIBUTES = {
     "action_date": "date",
     "area": "area_sqm",
     "action_months": "months",
+    "action_growth": "growth",
 }
 
 
@@ -264,6 +281,8 @@ def _check_action_attribute(
     )
     attribute = _ACTION_ATTRIBUTES[field]
     known = [getattr(a, attribute) for a in actions if getattr(a, attribute) is not None]
+    if not known and field == "action_months":
+        return _months_running(condition, profile, actions)
     if not known:
         return "unknown", f"the profile gives no {attribute} for {condition.subject or 'it'}"
     actual = known[0]
@@ -280,6 +299,20 @@ def _check_action_attribute(
     return (
         "met" if ok else "unmet"
     ), f"{condition.subject or field} {actual:g} {op} {value:g} required"
+
+
+def _months_running(condition: Condition, profile: Profile, actions: list[Any]) -> Verdict:
+    """The months an action that runs once begun (a warehouse in operation since its date)
+    has run by the day the profile asks about, when no term is given."""
+    running = [a for a in actions if a.kind in RUNS_FROM_DATE and a.date is not None]
+    if not running:
+        return "unknown", f"the profile gives no months for {condition.subject or 'it'}"
+    began = min(a.date for a in running)
+    today = profile.as_of or dt.date.today()
+    months = (today - began).days / (365.25 / 12)
+    ok = _compare(months, condition.operator, float(condition.value))  # type: ignore[arg-type]
+    reason = f"running since {began}: {months:.1f} months by {today}"
+    return ("met" if ok else "unmet"), f"{reason} ({condition.operator} {condition.value:g})"
 
 
 _KINDS = {term.code: term for term in KINDS}

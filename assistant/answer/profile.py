@@ -17,7 +17,12 @@ from pydantic import ValidationError
 from assistant.answer.eligibility import LocalityMap
 from assistant.answer.statements import CERTIFICATION_TITLES, attestation_patterns, attested
 from assistant.ingest.conditions import to_wan
-from assistant.ingest.restrictions import all_vocabulary_matches, vocabulary_matches
+from assistant.ingest.restrictions import (
+    QUARTER,
+    all_vocabulary_matches,
+    quarter_span,
+    vocabulary_matches,
+)
 from assistant.text import ENGLISH_NUMBERS, cn_count
 from assistant.types import Action, Profile
 from assistant.vocabulary import (
@@ -337,9 +342,10 @@ def _actions(text: str) -> list[Action]:
         candidates = [_action_at(text, code, m, found) for c, m in mentions if c == code] or [
             _action_at(text, code, first, found)
         ]
-        actions.append(
-            max(candidates, key=lambda a: (a.amount_wan is not None) + (a.date is not None))
-        )
+        chosen = max(candidates, key=lambda a: (a.amount_wan is not None) + (a.date is not None))
+        if len(candidates) > 1:
+            chosen = _latest_of_two_years(text, [m for c, m in mentions if c == code], chosen)
+        actions.append(chosen)
     # "一个2500万元设备投资的项目 … 重大项目": the equipment investment is the project's.
     project = next((a for a in actions if a.kind == "major_project" and a.amount_wan is None), None)
     bought = next((a for a in actions if a.kind == "buy_equipment" and a.amount_wan), None)
@@ -370,15 +376,125 @@ def _action_at(
     others = [m.end() for c, m in found if c != code and opens <= m.end() <= match.start()]
     preceding = text[max([opens, *others]) : match.start()]
     area = _AREA.search(piece) or _AREA.search(following) or _AREA.search(beyond)
+    amount = _amount_in(piece) or _amount_in(following) or _amount_in(beyond)
     return _valid(
         Action,
         kind=code,
-        amount_wan=_amount_in(piece) or _amount_in(following) or _amount_in(beyond),
-        date=_date(piece) or _last_date(preceding) or _date(following) or _date(beyond),
+        amount_wan=amount,
+        date=_date(piece)
+        or _quarter_end(piece)
+        or _year_of_figure(piece, amount)
+        or _last_date(preceding)
+        or _date(following)
+        or _date(beyond),
         area_sqm=float(area.group(1).replace(",", "")) if area else None,
         months=_months_in(piece) or _months_in(following) or _months_in(beyond),
         what=piece.strip()[:200] or None,
+        growth=_growth_in(f"{piece}，{following}，{beyond}", amount),
     )
+
+
+# Growth said outright ("同比增长25%", "up 14% year on year"), or a fall.
+_GROWTH_SAID = re.compile(
+    r"(?P<zh_up>增长|增加|上升|提高)了?\s*(?:约|大约|近|超过)?\s*(?P<zh>\d+(?:\.\d+)?)\s*[%％]|"
+    r"(?P<zh_down>下降|减少)了?\s*(?:约|大约|近)?\s*(?P<zh_fall>\d+(?:\.\d+)?)\s*[%％]|"
+    r"\b(?P<en_up>up|grew|growth of|increase of|increased|rose)\s+(?:by\s+)?"
+    r"(?:about\s+|around\s+|nearly\s+)?(?P<en>\d+(?:\.\d+)?)\s*%|"
+    r"\b(?P<en_down>down|fell|decreased|declined)\s+(?:by\s+)?(?:about\s+)?(?P<en_fall>\d+(?:\.\d+)?)\s*%",
+    re.I,
+)
+# A figure the enterprise only expects ("预计增长15%", "expected to grow 18%") is not a fact.
+_FORECAST = re.compile(r"预计|预期|估计|力争|目标|expect|estimat|forecast|projected|target", re.I)
+# The same figure for two years ("2022年研发费用620万（2021年是540万）", "RMB 24 million in
+# 2022 against RMB 21 million in 2021"): the growth is worked out from them.
+_YEAR_AMOUNT = [
+    re.compile(
+        r"(20\d\d)\s*年[^，。；,;\d%％]{0,12}?(?:是|为|的)?\s*(\d+(?:\.\d+)?)\s*(亿元|万元|亿|万)"
+    ),
+    re.compile(
+        r"(?:RMB|CNY)\s*(\d+(?:[.,]\d+)*)\s*(million|billion)\s+in\s+(?:Q[1-4]\s+)?(20\d\d)", re.I
+    ),
+]
+# Only a prior figure ("up from RMB 7 million", "比2021年的880万元"): against the action's own.
+_PRIOR_SAID = re.compile(
+    r"(?:against|up from|compared with|versus|vs\.?|比|较)\s*(?:RMB|CNY)?\s*"
+    r"(?:20\d\d\s*年[^，。；\d]{0,8}?的?)?\s*(\d+(?:[.,]\d+)*)\s*(亿元|万元|亿|万|million|billion)",
+    re.I,
+)
+
+
+def _amounts_by_year(segment: str) -> dict[int, float]:
+    by_year: dict[int, float] = {}
+    for found in _YEAR_AMOUNT[0].finditer(segment):
+        by_year.setdefault(int(found.group(1)), _amount_wan(found.group(2), found.group(3)))
+    for found in _YEAR_AMOUNT[1].finditer(segment):
+        by_year.setdefault(int(found.group(3)), _amount_wan(found.group(1), found.group(2)))
+    return by_year
+
+
+def _latest_of_two_years(text: str, said: list[re.Match[str]], action: Action) -> Action:
+    """An action whose figure is said for two years in separate places ("2022年营业收入…，
+    研发费用1100万元…；2021年研发费用是950万元"): the latest year's figure, and its growth on
+    the year before. A figure said with no year of its own is of the year its sentence named
+    last before it."""
+    by_year: dict[int, float] = {}
+    for match in said:
+        piece = _piece_around(text, match.start(), match.end())
+        tagged = _amounts_by_year(piece)
+        amount = _amount_in(piece)
+        if not tagged and amount is not None:
+            opens = max(
+                (m.end() for m in _SENTENCE_END.finditer(text, 0, match.start())), default=0
+            )
+            years = re.findall(r"(20\d\d)\s*年", text[opens : match.start()])
+            tagged = {int(years[-1]): amount} if years else {}
+        for year, figure in tagged.items():
+            by_year.setdefault(year, figure)
+    years = sorted(by_year)
+    if len(years) < 2 or years[-1] - years[-2] != 1 or by_year[years[-2]] <= 0:
+        return action
+    latest, before = by_year[years[-1]], by_year[years[-2]]
+    growth = round(latest / before - 1, 4)
+    day = dt.date(years[-1], 12, 31)
+    return action.model_copy(update={"amount_wan": latest, "growth": growth, "date": day})
+
+
+def _growth_in(segment: str, amount_wan: float | None) -> float | None:
+    """The year-on-year growth said about an action, or worked out from two years' figures."""
+    for match in _GROWTH_SAID.finditer(segment):
+        if _FORECAST.search(segment[max(0, match.start() - 15) : match.start()]):
+            continue
+        said = match.group("zh") or match.group("en")
+        if said is not None:
+            return float(said) / 100
+        return -float(match.group("zh_fall") or match.group("en_fall")) / 100
+    if _FORECAST.search(segment):
+        return None
+    by_year = _amounts_by_year(segment)
+    if len(by_year) >= 2:
+        latest, before = sorted(by_year)[-1], sorted(by_year)[-2]
+        if by_year[before] > 0 and latest - before == 1:
+            return round(by_year[latest] / by_year[before] - 1, 4)
+        return None
+    prior = _PRIOR_SAID.search(segment)
+    if prior is not None and amount_wan:
+        before_wan = _amount_wan(prior.group(1), prior.group(2))
+        return round(amount_wan / before_wan - 1, 4) if before_wan > 0 else None
+    return None
+
+
+def _year_of_figure(piece: str, amount_wan: float | None) -> dt.date | None:
+    """A figure said for a year ("2022年研发费用620万", "RMB 24 million in 2022") is dated
+    to the year's last day: the event a measure admits by date is that year's spending."""
+    years = [year for year, figure in _amounts_by_year(piece).items() if figure == amount_wan]
+    return dt.date(max(years), 12, 31) if years else None
+
+
+def _quarter_end(text: str) -> dt.date | None:
+    """The last day of a quarter said ("2022年第四季度", "Q4 2022"): when quarterly figures are
+    dated."""
+    found = QUARTER.search(text)
+    return dt.date.fromisoformat(quarter_span(found)[1]) if found else None
 
 
 def _next_sentence(text: str, end: int) -> str:

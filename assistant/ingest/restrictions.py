@@ -328,6 +328,22 @@ _MONTHS_AT_LEAST = [
         re.I,
     ),
 ]
+# Growth on the year before: "同比增长20%以上", "增速在20%（含）以上", "growth of at least 20%";
+# a band ("增速在10%（含）至20%之间") is a floor and a ceiling.
+_GROWTH_AT_LEAST = [
+    re.compile(
+        rf"(?:增长|增速(?:在|达到)?)\s*{_NUM}\s*[%％]\s*(?:[（(]含[）)])?\s*(?:以上|及以上)"
+    ),
+    re.compile(
+        rf"(?:grow(?:s|n|th)?|increase[sd]?|rise|rose|up)\s+(?:of\s+|by\s+)?"
+        rf"(?:at least|not less than|no less than)\s*{_NUM}\s*%",
+        re.I,
+    ),
+]
+_GROWTH_BAND = re.compile(
+    rf"(?:增长|增速)(?:在|达到)?\s*{_NUM}\s*[%％]\s*(?:[（(]含[）)])?\s*(?:至|到|-|—|~)\s*"
+    rf"{_NUM}\s*[%％]\s*(?:之间|以内|以下)?"
+)
 _AREA = re.compile(rf"(?:at least|不低于|不少于)\s*{_NUM}\s*(?:square met(?:re|er)s|平方米)", re.I)
 _SERVED = [
     re.compile(rf"serves? at least\s*{_NUM}\b[^.;,]{{0,40}}?enterprises", re.I),
@@ -369,6 +385,33 @@ _DATE_AFTER = re.compile(
     rf"(?:{_DATE}\s*(?:以后|之后|起))|(?:(?:after|since|on or after)\s*{_DATE})", re.I
 )
 _DATE_BEFORE = re.compile(rf"(?:{_DATE}\s*(?:前|之前|以前))|(?:(?:before|by)\s*{_DATE})", re.I)
+# A quarter ("2022年第四季度", "Q4 2022", "the fourth quarter of 2022"): its first and last day.
+QUARTER = re.compile(
+    r"(?P<zh_year>\d{4})\s*年\s*第?(?P<zh>[一二三四1-4])\s*季度|"
+    r"\bQ(?P<q>[1-4])\s*(?P<q_year>\d{4})\b|"
+    r"\b(?P<en>first|second|third|fourth) quarter of (?P<en_year>\d{4})\b",
+    re.I,
+)
+_QUARTER_NUMBER = {
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+}
+
+
+def quarter_span(match: re.Match[str]) -> tuple[str, str]:
+    """The first and last day of the quarter a `QUARTER` match names, as ISO dates."""
+    year = int(match.group("zh_year") or match.group("q_year") or match.group("en_year"))
+    said = match.group("zh") or match.group("q") or match.group("en").lower()
+    quarter = int(said) if said.isdigit() else _QUARTER_NUMBER[said]
+    last_month = quarter * 3
+    last_day = 31 if last_month in {3, 12} else 30
+    return f"{year}-{last_month - 2:02d}-01", f"{year}-{last_month:02d}-{last_day}"
 
 
 def iso_date(text: str) -> str:
@@ -713,6 +756,7 @@ def _thresholds(reader: _Reader) -> None:
             if subject is not None:
                 months = _number(match.group(1)) * (12 if match.group(2)[0] in "年y" else 1)
                 reader.add("action_months", ">=", months, match.span(), "months", subject)
+    _growth(reader)
     for pattern in _RD_RATIO:
         for match in pattern.finditer(text):
             reader.add("rd_ratio", ">=", _number(match.group(1)) / 100, match.span(), "share")
@@ -730,6 +774,26 @@ def _thresholds(reader: _Reader) -> None:
             )
 
 
+def _growth(reader: _Reader) -> None:
+    """A growth rate the action must reach, or a band it must fall in. Untied to an action
+    it is left whole, to confirm."""
+    text = reader.text
+    subject = reader.subject()
+    if subject is None:
+        return
+    bands = []
+    for match in _GROWTH_BAND.finditer(text):
+        low, high = _number(match.group(1)) / 100, _number(match.group(2)) / 100
+        reader.add("action_growth", ">=", low, match.span(), "share", subject)
+        reader.add("action_growth", "<", high, match.span(), "share", subject)
+        bands.append(match.span())
+    for pattern in _GROWTH_AT_LEAST:
+        for match in pattern.finditer(text):
+            if not any(s <= match.start() < e for s, e in bands):
+                value = _number(match.group(1)) / 100
+                reader.add("action_growth", ">=", value, match.span(), "share", subject)
+
+
 def _dates(reader: _Reader) -> None:
     text = reader.text
     subject = reader.subject()
@@ -740,6 +804,8 @@ def _dates(reader: _Reader) -> None:
         value = [iso_date(match.group(1)), iso_date(match.group(2))]
         reader.add("action_date", "between", value, match.span(), None, subject)
         spans.append(match.span())
+    for match in QUARTER.finditer(text):
+        reader.add("action_date", "between", list(quarter_span(match)), match.span(), None, subject)
     for pattern, op in ((_DATE_AFTER, ">="), (_DATE_BEFORE, "<=")):
         for match in pattern.finditer(text):
             if any(s <= match.start() < e for s, e in spans):

@@ -536,3 +536,63 @@ def test_a_clause_that_only_sets_the_budget_is_not_a_measure(
     funded = "市应急转贷资金规模增至5亿元，对使用应急转贷资金的企业按50%给予贴息，最高20万元。"
     assert [m.clause_id for m in measures_of([clause(funded)])] == ["d:1"]
     assert measures_of([clause("市财政安排补贴资金5000万元，按申领顺序发放，用完即止。")]) == []
+
+
+def test_growth_rates_quarters_and_how_long_a_warehouse_has_run() -> None:
+    """A growth floor or band and a quarter are facts of the action they measure, not words
+    to confirm; the enterprise's growth is read as said or worked out from two years'
+    figures, never from a forecast; a warehouse's months run from the date it opened."""
+    rd = _read("专精特新中小企业上一年度研究开发费用不低于500万元且同比增长20%以上的，给予奖励。")
+    assert ("action_growth", ">=", 0.2, "rd_spending") in {
+        (c.field, c.operator, c.value, c.subject) for c in rd
+    }
+    assert not [c for c in rd if c.field == "other"]
+    output = read_clause("2022年第四季度工业总产值同比增长10%以上。", 0, "x", context="require")
+    assert {(c.field, c.operator, str(c.value)) for c in output} >= {
+        ("action_growth", ">=", "0.1"),
+        ("action_date", "between", "['2022-10-01', '2022-12-31']"),
+    }
+    assert not [c for c in output if c.field == "other"]
+    band = read_clause(
+        "第四季度工业总产值同比增速在10%（含）至20%之间的。", 0, "x", context="require"
+    )
+    growth = sorted((c.operator, c.value) for c in band if c.field == "action_growth")
+    assert growth == [("<", 0.2), (">=", 0.1)]
+
+    places = LocalityMap(["样本市", "Demo Hi-tech Zone"])
+
+    def spending(text: str) -> Action:
+        profile = profile_from_text(text, places)
+        return next(a for a in profile.actions if a.kind in {"rd_spending", "industrial_output"})
+
+    both = spending("2022年研发费用620万（2021年是540万），大概占营收的4.6%。")
+    assert (both.amount_wan, both.growth, both.date) == (620, 0.1481, dt.date(2022, 12, 31))
+    apart = spending("2022年营业收入1.6亿元，研发费用1100万元；2021年研发费用是950万元。")
+    assert (apart.amount_wan, apart.growth) == (1100, 0.1579)
+    english = spending("R&D spending was RMB 24 million in 2022 against RMB 21 million in 2021.")
+    assert english.growth == 0.1429
+    said = spending("2022年第四季度工业总产值6800万元，同比增长8.5%。")
+    assert (said.growth, said.date) == (0.085, dt.date(2022, 12, 31))
+    assert spending("今年第四季度工业总产值预计同比增长15%左右。").growth is None
+
+    opened = Action(kind="overseas_warehouse", date=dt.date(2023, 7, 1))
+    six_months = Condition(
+        field="action_months",
+        operator=">=",
+        value=6.0,
+        text="in operation for at least 6 months",
+        start=0,
+        end=34,
+        subject="overseas_warehouse",
+    )
+
+    def status(as_of: dt.date, action: Action) -> str:
+        return evaluate(six_months, Profile(actions=[action], as_of=as_of), set())[0]
+
+    assert status(dt.date(2024, 1, 15), opened) == "met"
+    assert status(dt.date(2023, 12, 1), opened) == "unmet"
+    assert status(dt.date(2024, 1, 15), Action(kind="overseas_warehouse")) == "unknown"
+    # A loan's term is not counted from its date: only what runs once begun is.
+    loan = Condition.model_validate({**six_months.model_dump(), "subject": "tech_loan"})
+    taken = Profile(actions=[Action(kind="tech_loan", date=dt.date(2022, 1, 1))])
+    assert evaluate(loan, taken, set())[0] == "unknown"
