@@ -243,6 +243,9 @@ def _check_action(
     actions = _action(profile, str(condition.value))
     if any(not _planned(a) for a in actions):
         return "met", f"the profile has {condition.value}"
+    said = _action_said(profile.free_text or "", str(condition.value))
+    if not actions and said is not None:
+        return "met", f"stated: “{said}”"
     if actions:
         return "unknown", f"{condition.value} is planned, not yet done: {actions[0].what}"
     return "unknown", f"the profile does not say it did {condition.value}"
@@ -255,6 +258,17 @@ _PLANNED = re.compile(
     r"(?:计划|打算|准备|拟)(?:明年|今年|下半年|年内|于|在|购|买|新|建|投|上|租|签|开|申请)|将要|想要",
     re.I,
 )
+
+
+@functools.lru_cache(maxsize=256)
+def _action_said(free_text: str, code: str) -> str | None:
+    """The sentence of the profile's own words saying it did the action `code` ("11月委托…
+    做了智能制造诊断"), when the structured actions leave it out; never one it only plans."""
+    term = next((t for t in ACTIONS if t.code == code), None)
+    if not free_text or term is None or not term.profile:
+        return None
+    said = EnterpriseStatements(free_text).saying(re.compile("|".join(term.profile), re.I))
+    return None if said is None or _PLANNED.search(said) else said
 
 
 def _planned(action: Any) -> bool:

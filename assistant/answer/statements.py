@@ -321,7 +321,9 @@ _NOT_HELD = re.compile(
 )
 # A denial right before a plain statement: "不是白名单企业", "we are not on the white list".
 _DENIED_JUST_BEFORE = re.compile(
-    r"(?:不是|并非|非|没有|没|未|不)[^，。；]{0,2}$|\b(?:not|no|never|without)\b(?:\W+\w+){0,3}\W*$",
+    r"(?:不是|并非|非|没有|没|未|不)[^，。；]{0,2}$|\b(?:not|no|never|without)\b(?:\W+\w+){0,3}\W*$|"
+    # "不在县工信局公布的服务机构名单里": not on a list, however long the list's name.
+    r"(?:不在|不属于|未列入|未纳入|没有列入|没有纳入)[^，。；]{0,14}$",
     re.I,
 )
 
@@ -424,12 +426,13 @@ class EnterpriseStatements:
 
     def recognized_by(self, title: re.Pattern[str]) -> list[int]:
         """The dates of the sentences saying the enterprise was recognized as `title`."""
+        # A year alone ("2022年首次被认定为…") is a date with its month and day missing.
         return [
-            int(q.value)
+            int(q.value) if q.kind == "date" else int(q.value) * 10000
             for sentence, _clauses, _stems, figures in self.sentences
             if title.search(sentence) and _RECOGNIZED.search(sentence)
             for q in figures
-            if q.kind == "date"
+            if q.kind == "date" or (q.kind == "year" and 1990 <= q.value <= 2100)
         ]
 
     def saying(

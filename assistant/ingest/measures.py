@@ -360,6 +360,12 @@ class DocumentMeasures:
             for other in self.chunks:
                 if other.clause_id in self.granting and other.text.startswith(named.group(1)):
                     return other
+        variant = _VARIANT.search(chunk.text)
+        line = chunk.text.rfind("\n", 0, variant.start()) if variant else -1
+        if line > 0 and GRANT.search(chunk.text, 0, line):
+            # "第八条 …按合同金额的15%给予奖励。\n属于集成电路…的产品，奖励比例提高至20%": a
+            # line raising the article's own rate varies that article, not the one before.
+            return None
         position = self._position[chunk.clause_id]
         for earlier in reversed(self.chunks[:position]):
             if earlier.clause_id in self.granting and base_id(earlier.clause_id) != base_id(
@@ -468,7 +474,8 @@ class DocumentMeasures:
 
 # An item that opens with its own topic: "（二）应急转贷：", "3. Export credit insurance:".
 _TOPIC_LABEL = re.compile(
-    r"^\s*[（(]?(?:[一二三四五六七八九十]+|\d+)[)）.、]\s*([^：:。；;\n]{2,40})[：:]"
+    r"^\s*(?:[（(]?(?:[一二三四五六七八九十]+|\d+)[)）.、]|第[一二三四五六七八九十百]+条)"
+    r"\s*([^：:。；;\n]{2,40})[：:]"
 )
 
 

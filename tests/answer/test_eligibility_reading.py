@@ -596,3 +596,44 @@ def test_growth_rates_quarters_and_how_long_a_warehouse_has_run() -> None:
     loan = Condition.model_validate({**six_months.model_dump(), "subject": "tech_loan"})
     taken = Profile(actions=[Action(kind="tech_loan", date=dt.date(2022, 1, 1))])
     assert evaluate(loan, taken, set())[0] == "unknown"
+
+
+def test_an_article_raising_its_own_rate_keeps_its_own_conditions(
+    corpus_service: PolicyService,
+) -> None:
+    """第八条's second line ("…的产品，奖励比例提高至20%") varies 第八条 itself: the first-sale
+    award does not take 第七条's R&D floor and growth."""
+    measures = {m.clause_id: m for m in measures_of(corpus_service.snapshot().chunks)}
+    first_sale = measures[f"{SRDI}:8"]
+    assert not [c for c in first_sale.conditions if c.subject == "rd_spending"]
+    assert ("action", "first_sale") in {(c.field, str(c.value)) for c in first_sale.conditions}
+    rd = measures[f"{SRDI}:7"]
+    assert {"action_amount", "action_growth"} <= {
+        c.field for c in rd.conditions if c.subject == "rd_spending"
+    }
+
+
+def test_a_list_the_provider_is_not_on_an_action_in_free_text_and_a_year_of_recognition() -> None:
+    """ "这家公司不在县工信局公布的服务机构名单里" denies the listed provider; an action the
+    JSON leaves out but the enterprise's own words state is done, unless only planned; a
+    recognition dated by its year alone falls in that year."""
+    places = LocalityMap(["样例县", "演示高新区"])
+    unlisted = profile_from_text(
+        "2023年9月我们找了一家咨询公司做智能制造诊断，这家公司不在县工信局公布的服务机构名单里。",
+        places,
+    )
+    assert "listed_provider" not in unlisted.attestations
+    listed = profile_from_text("11月委托县工信局公布的服务机构做了智能制造诊断。", places)
+    assert "listed_provider" in listed.attestations
+
+    did = Condition(
+        field="action", operator="has", value="smart_diagnosis", text="智能制造诊断", start=0, end=6
+    )
+    done = Profile(free_text="11月委托县工信局公布的服务机构做了智能制造诊断，诊断费6万元。")
+    planned = Profile(free_text="我们计划明年做智能制造诊断。")
+    assert evaluate(did, done, set())[0] == "met"
+    assert evaluate(did, planned, set())[0] == "unknown"
+    assert evaluate(did, Profile(), set())[0] == "unknown"
+
+    statements = EnterpriseStatements("2022年首次被认定为国家级专精特新小巨人企业，员工150人。")
+    assert statements.recognized_on("little_giant") == [20220000]
