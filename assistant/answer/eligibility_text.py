@@ -55,7 +55,12 @@ def _action(action: dict[str, object], names: dict[str, str]) -> str:
     bits = [str(action["kind"])]
     if action.get("amount_wan") is not None:
         bits.append(f"{action['amount_wan']:g} {names['amount_wan']}")
-    bits += [f"{k}={v}" for k, v in action.items() if k not in {"kind", "amount_wan", "what"}]
+    growth = action.get("growth")
+    if isinstance(growth, int | float):
+        # A share read as a percentage, as the enterprise said it ("growth=+28.6%").
+        bits.append(f"growth={growth * 100:+.1f}%")
+    skip = {"kind", "amount_wan", "what", "growth"}
+    bits += [f"{k}={v}" for k, v in action.items() if k not in skip]
     return " ".join(bits)
 
 
