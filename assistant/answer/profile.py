@@ -396,11 +396,11 @@ def _action_at(
 
 # Growth said outright ("同比增长25%", "up 14% year on year"), or a fall.
 _GROWTH_SAID = re.compile(
-    r"(?P<zh_up>增长|增加|上升|提高)了?\s*(?:约|大约|近|超过)?\s*(?P<zh>\d+(?:\.\d+)?)\s*[%％]|"
-    r"(?P<zh_down>下降|减少)了?\s*(?:约|大约|近)?\s*(?P<zh_fall>\d+(?:\.\d+)?)\s*[%％]|"
-    r"\b(?P<en_up>up|grew|growth of|increase of|increased|rose)\s+(?:by\s+)?"
+    r"(?:增长|增加|上升|提高)了?\s*(?:约|大约|近|超过)?\s*(?P<zh>\d+(?:\.\d+)?)\s*[%％]|"
+    r"(?:下降|减少)了?\s*(?:约|大约|近)?\s*(?P<zh_fall>\d+(?:\.\d+)?)\s*[%％]|"
+    r"\b(?:up|grew|growth of|increase of|increased|rose)\s+(?:by\s+)?"
     r"(?:about\s+|around\s+|nearly\s+)?(?P<en>\d+(?:\.\d+)?)\s*%|"
-    r"\b(?P<en_down>down|fell|decreased|declined)\s+(?:by\s+)?(?:about\s+)?(?P<en_fall>\d+(?:\.\d+)?)\s*%",
+    r"\b(?:down|fell|decreased|declined)\s+(?:by\s+)?(?:about\s+)?(?P<en_fall>\d+(?:\.\d+)?)\s*%",
     re.I,
 )
 # A figure the enterprise only expects ("预计增长15%", "expected to grow 18%") is not a fact.
