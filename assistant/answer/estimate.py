@@ -1,8 +1,9 @@
 """How much? A measure's rate and cap applied to the base the profile gives.
 
 Only where the clause says its rate is a share of something the profile states as an
-action's amount ("按设备投资额的10%", "30% of the premium actually paid"): a rate on an
-increase, on interest or per container has a base the profile does not give, and a share
+action's amount ("按设备投资额的10%", "30% of the premium actually paid"), or of its
+increase on the year before where the profile gives the growth ("按研究开发费用增量部分的
+10%"): a rate on interest or per container has a base the profile does not give, and a share
 that limits something ("计入部分不超过设备投资额的30%") is not the rate paid. Then no
 estimate is shown rather than a wrong one.
 """
@@ -36,6 +37,13 @@ RATE_BASES: dict[str, tuple[str, ...]] = {
     "trade_fair": ("展位费", "booth fee"),
     "cloud": ("云服务费", "cloud service fee"),
 }
+# Actions whose increase on the year before can be the base ("按研究开发费用增量部分的10%",
+# "按第四季度工业总产值增量的1%"), worked out from the amount and the growth the profile gives.
+INCREASE_BASES: dict[str, tuple[str, ...]] = {
+    "rd_spending": ("研究开发费用", "研发费用", "研发投入", "r&d"),
+    "industrial_output": ("工业总产值", "产值", "industrial output", "output value"),
+}
+_INCREASE = re.compile(r"增量|增加额|增长部分|increase|increment", re.I)
 # Before a share, words that make it a limit ("计入部分不超过设备投资额的30%"), not the rate
 # the benefit is paid at.
 _LIMIT_BEFORE = re.compile(
@@ -70,10 +78,20 @@ def estimate(
 ) -> Estimate | None:
     """base × rate, capped; None unless the clause has a rate and the profile the base."""
     own = [a for a in measure.amounts if hit.chunk.start <= a.start < hit.chunk.end]
-    rate = next((a for a in own if a.kind == "rate"), None)
+    rates = [a for a in own if a.kind == "rate"]
     cap = next((a for a in own if a.kind == "cap"), None)
-    if rate is None:
+    if not rates:
         return None
+    # The share paid is the one said to be "of" something: in "同比增长20%以上的，按…增量部分的
+    # 10%" the 20% is a threshold.
+    rate = next(
+        (
+            a
+            for a in rates
+            if rate_base(hit.chunk.text, a.start - hit.chunk.start, a.end - hit.chunk.start)
+        ),
+        rates[0],
+    )
     kinds = [
         str(c.value)
         for c in measure.conditions
@@ -91,20 +109,47 @@ def estimate(
         ),
         None,
     )
-    if base is None or base.amount_wan is None or _below_its_floor(measure, base, hit):
+    prefix = ""
+    base_wan = base.amount_wan if base is not None else None
+    if base is None and named is not None and _INCREASE.search(named):
+        base, base_wan, prefix = _increase(named, kinds, profile, language)
+    if base is None or base_wan is None or _below_its_floor(measure, base, hit):
         return None
     percent = float(rate.value)
-    raw = base.amount_wan * percent / 100
+    raw = base_wan * percent / 100
     cap_wan = float(cap.value) if cap is not None else None
     amount = min(raw, cap_wan) if cap_wan is not None else raw
     return Estimate(
-        base_wan=base.amount_wan,
+        base_wan=base_wan,
         rate_percent=percent,
         cap_wan=cap_wan,
         amount_wan=round(amount, 4),
-        computation=computation_text(base.amount_wan, percent, raw, cap_wan, language),
+        computation=prefix + computation_text(base_wan, percent, raw, cap_wan, language),
         citations=[_cite(hit, document, a) for a in (rate, cap) if a is not None],
     )
+
+
+def _increase(
+    named: str, kinds: list[str], profile: Profile, language: str
+) -> tuple[Action | None, float | None, str]:
+    """The action whose increase a rate is on, the increase, and how it was worked out
+    ("900万元 − 700万元 = 200万元"): from the amount and the growth the profile gives. The
+    year before is rounded to 0.1万, as a growth said to four places allows."""
+    for action in profile.actions:
+        words = INCREASE_BASES.get(action.kind, ())
+        if action.kind not in kinds or not any(w in named.lower() for w in words):
+            continue
+        if action.amount_wan is None or action.growth is None or action.growth <= 0:
+            continue
+        before = round(action.amount_wan / (1 + action.growth), 1)
+        increase = round(action.amount_wan - before, 1)
+        said = f"{_wan(action.amount_wan, language)} − {_wan(before, language)} = "
+        return (
+            action,
+            increase,
+            said + _wan(increase, language) + ("；" if language == "zh" else "; "),
+        )
+    return None, None, ""
 
 
 def _below_its_floor(measure: Measure, base: Action, hit: SearchHit) -> bool:

@@ -454,7 +454,7 @@ def _latest_of_two_years(text: str, said: list[re.Match[str]], action: Action) -
     if len(years) < 2 or years[-1] - years[-2] != 1 or by_year[years[-2]] <= 0:
         return action
     latest, before = by_year[years[-1]], by_year[years[-2]]
-    growth = round(latest / before - 1, 4)
+    growth = round(latest / before - 1, 6)
     day = dt.date(years[-1], 12, 31)
     return action.model_copy(update={"amount_wan": latest, "growth": growth, "date": day})
 
@@ -474,12 +474,12 @@ def _growth_in(segment: str, amount_wan: float | None) -> float | None:
     if len(by_year) >= 2:
         latest, before = sorted(by_year)[-1], sorted(by_year)[-2]
         if by_year[before] > 0 and latest - before == 1:
-            return round(by_year[latest] / by_year[before] - 1, 4)
+            return round(by_year[latest] / by_year[before] - 1, 6)
         return None
     prior = _PRIOR_SAID.search(segment)
     if prior is not None and amount_wan:
         before_wan = _amount_wan(prior.group(1), prior.group(2))
-        return round(amount_wan / before_wan - 1, 4) if before_wan > 0 else None
+        return round(amount_wan / before_wan - 1, 6) if before_wan > 0 else None
     return None
 
 

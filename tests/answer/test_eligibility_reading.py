@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
+
 from assistant.answer.eligibility import LocalityMap, evaluate
 from assistant.answer.numbers import extract
 from assistant.answer.profile import profile_from_text
@@ -566,11 +568,12 @@ def test_growth_rates_quarters_and_how_long_a_warehouse_has_run() -> None:
         return next(a for a in profile.actions if a.kind in {"rd_spending", "industrial_output"})
 
     both = spending("2022年研发费用620万（2021年是540万），大概占营收的4.6%。")
-    assert (both.amount_wan, both.growth, both.date) == (620, 0.1481, dt.date(2022, 12, 31))
+    assert (both.amount_wan, both.date) == (620, dt.date(2022, 12, 31))
+    assert both.growth == pytest.approx(80 / 540, abs=1e-6)
     apart = spending("2022年营业收入1.6亿元，研发费用1100万元；2021年研发费用是950万元。")
-    assert (apart.amount_wan, apart.growth) == (1100, 0.1579)
+    assert apart.amount_wan == 1100 and apart.growth == pytest.approx(150 / 950, abs=1e-6)
     english = spending("R&D spending was RMB 24 million in 2022 against RMB 21 million in 2021.")
-    assert english.growth == 0.1429
+    assert english.growth == pytest.approx(3 / 21, abs=1e-6)
     said = spending("2022年第四季度工业总产值6800万元，同比增长8.5%。")
     assert (said.growth, said.date) == (0.085, dt.date(2022, 12, 31))
     assert spending("今年第四季度工业总产值预计同比增长15%左右。").growth is None
@@ -637,3 +640,28 @@ def test_a_list_the_provider_is_not_on_an_action_in_free_text_and_a_year_of_reco
 
     statements = EnterpriseStatements("2022年首次被认定为国家级专精特新小巨人企业，员工150人。")
     assert statements.recognized_on("little_giant") == [20220000]
+
+
+def test_a_rate_on_the_increase_is_estimated_from_the_growth_given(
+    corpus_service: PolicyService,
+) -> None:
+    """ "按研究开发费用增量部分的10%": 900万 with 28.6% growth is 700万 the year before, so
+    200万 × 10% = 20万 under the 50万 cap; the 20% growth floor is not the rate paid. Without a
+    growth there is no increase, and no estimate."""
+    grown = Profile(
+        region="演示高新区",
+        certifications=["srdi"],
+        actions=[
+            Action(kind="rd_spending", amount_wan=900, growth=2 / 7, date=dt.date(2022, 12, 31))
+        ],
+        as_of=dt.date(2023, 4, 20),
+    )
+    result = corpus_service.eligibility(grown, include_unmet=True, limit=10_000)
+    award = next(m for m in result.measures if m.clause_id == f"{SRDI}:7")
+    assert award.estimate is not None
+    assert (award.estimate.base_wan, award.estimate.rate_percent) == (200, 10)
+    assert (award.estimate.amount_wan, award.estimate.cap_wan) == (20, 50)
+    assert award.estimate.computation.startswith("900万 yuan − 700万 yuan = 200万 yuan")
+    flat = grown.model_copy(update={"actions": [Action(kind="rd_spending", amount_wan=900)]})
+    result = corpus_service.eligibility(flat, include_unmet=True, limit=10_000)
+    assert next(m for m in result.measures if m.clause_id == f"{SRDI}:7").estimate is None
