@@ -84,21 +84,20 @@ def estimate(
         return None
     # The share paid is the one said to be "of" something: in "同比增长20%以上的，按…增量部分的
     # 10%" the 20% is a threshold.
-    rate = next(
+    text, offset = hit.chunk.text, hit.chunk.start
+    rate, named = next(
         (
-            a
+            (a, said)
             for a in rates
-            if rate_base(hit.chunk.text, a.start - hit.chunk.start, a.end - hit.chunk.start)
+            if (said := rate_base(text, a.start - offset, a.end - offset)) is not None
         ),
-        rates[0],
+        (rates[0], None),
     )
     kinds = [
         str(c.value)
         for c in measure.conditions
         if c.field == "action" and c.clause_id in {None, measure.clause_id}
     ] or [str(c.value) for c in measure.conditions if c.field == "action"]
-    local = rate.start - hit.chunk.start
-    named = rate_base(hit.chunk.text, local, rate.end - hit.chunk.start)
     base = next(
         (
             action

@@ -450,13 +450,20 @@ def _latest_of_two_years(text: str, said: list[re.Match[str]], action: Action) -
             tagged = {int(years[-1]): amount} if years else {}
         for year, figure in tagged.items():
             by_year.setdefault(year, figure)
+    found = _year_on_year(by_year)
+    if found is None:
+        return action
+    year, growth = found
+    update = {"amount_wan": by_year[year], "growth": growth, "date": dt.date(year, 12, 31)}
+    return action.model_copy(update=update)
+
+
+def _year_on_year(by_year: dict[int, float]) -> tuple[int, float] | None:
+    """The latest year and its growth on the year before, when both figures are given."""
     years = sorted(by_year)
     if len(years) < 2 or years[-1] - years[-2] != 1 or by_year[years[-2]] <= 0:
-        return action
-    latest, before = by_year[years[-1]], by_year[years[-2]]
-    growth = round(latest / before - 1, 6)
-    day = dt.date(years[-1], 12, 31)
-    return action.model_copy(update={"amount_wan": latest, "growth": growth, "date": day})
+        return None
+    return years[-1], round(by_year[years[-1]] / by_year[years[-2]] - 1, 6)
 
 
 def _growth_in(segment: str, amount_wan: float | None) -> float | None:
@@ -472,10 +479,8 @@ def _growth_in(segment: str, amount_wan: float | None) -> float | None:
         return None
     by_year = _amounts_by_year(segment)
     if len(by_year) >= 2:
-        latest, before = sorted(by_year)[-1], sorted(by_year)[-2]
-        if by_year[before] > 0 and latest - before == 1:
-            return round(by_year[latest] / by_year[before] - 1, 6)
-        return None
+        found = _year_on_year(by_year)
+        return found[1] if found else None
     prior = _PRIOR_SAID.search(segment)
     if prior is not None and amount_wan:
         before_wan = _amount_wan(prior.group(1), prior.group(2))
