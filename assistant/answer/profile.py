@@ -75,16 +75,19 @@ _SHARE = [
     re.compile(r"export (?:revenue|sales)(?:[^.;%]|\.\d|\bi\.e\.){0,60}?(\d+(?:\.\d+)?)\s*%", re.I),
 ]
 _EXPORTS = [
-    # Exports as a whole, not one channel's ("跨境电商出口额1380万元" is not the firm's exports).
+    # Exports as a whole, not one channel's ("跨境电商出口额1380万元" is not the firm's exports),
+    # nor what is paid on them ("出口信用保险保费60万元", "export credit insurance premium").
     (
         re.compile(
-            r"(?<!电商)(?<!跨境)出口(?:额|总额)?[^，。%％]{0,8}?(\d+(?:\.\d+)?)\s*(亿|万)(美元|元)?"
+            r"(?<!电商)(?<!跨境)出口(?!信用|信保|保险|退税)(?:额|总额)?[^，。%％]{0,8}?"
+            r"(\d+(?:\.\d+)?)\s*(亿|万)(美元|元)?"
         ),
         "zh",
     ),
     (
         re.compile(
-            r"exports?[^,.;%]{0,30}?(USD|RMB|US\$)\s*(\d+(?:\.\d+)?)\s*(million|billion)?", re.I
+            r"exports?(?!\s+(?:credit|tax))[^,.;%]{0,30}?(USD|RMB|US\$)\s*(\d+(?:\.\d+)?)\s*(million|billion)?",
+            re.I,
         ),
         "en",
     ),

@@ -665,3 +665,18 @@ def test_a_rate_on_the_increase_is_estimated_from_the_growth_given(
     flat = grown.model_copy(update={"actions": [Action(kind="rd_spending", amount_wan=900)]})
     result = corpus_service.eligibility(flat, include_unmet=True, limit=10_000)
     assert next(m for m in result.measures if m.clause_id == f"{SRDI}:7").estimate is None
+
+
+def test_a_premium_paid_on_exports_is_not_the_exports() -> None:
+    """ "出口信用保险保费60万元" is a premium, not exports of 60万: read as exports it would
+    meet every "exports under …" floor."""
+    places = LocalityMap(["样本市"])
+    premium = profile_from_text("我们是样本市企业，2023年9月支付出口信用保险保费60万元。", places)
+    assert premium.annual_exports_wan is None and premium.annual_exports_usd_wan is None
+    both = profile_from_text("2022年出口额3200万美元，支付出口信用保险保费60万元。", places)
+    assert both.annual_exports_usd_wan == 3200
+    english = profile_from_text(
+        "Our export credit insurance premium was RMB 0.6 million; exports were USD 12 million.",
+        places,
+    )
+    assert english.annual_exports_usd_wan == 1200 and english.annual_exports_wan is None
