@@ -27,6 +27,8 @@ _LETTER = re.compile(r"[A-Za-z\u3400-\u9fff]")
 
 TITLE_RANK = 0.9
 PARAGRAPH_RANK = 100.0
+# The widest a line may be and still only announce the list after it.
+LEAD_IN_WIDTH = 40
 
 
 @dataclass
@@ -65,6 +67,12 @@ def is_title_like(text: str) -> bool:
         and not text.endswith(_TITLE_END)
         and _LETTER.search(text) is not None
     )
+
+
+def is_lead_in(text: str) -> bool:
+    """A short line that only announces what follows ("It also proposes:", "具体如下：")."""
+    stripped = text.strip()
+    return stripped.endswith((":", "：")) and _display_len(stripped) <= LEAD_IN_WIDTH
 
 
 def is_heading_like(text: str) -> bool:
@@ -159,7 +167,7 @@ class ClauseChunker:
         nodes = self._parse(document)
         chunks: list[Chunk] = []
         for node in nodes:
-            if not self._has_content(node):
+            if not self._has_content(node, document.text):
                 continue
             chunks.extend(self._emit(document, node, len(chunks)))
         return chunks
@@ -170,7 +178,11 @@ class ClauseChunker:
         return _Parser(document).run()
 
     @staticmethod
-    def _has_content(node: _Node) -> bool:
+    def _has_content(node: _Node, text: str) -> bool:
+        if node.kind == "paragraph" and is_lead_in(text[node.start : node.end]):
+            # "It also proposes:" only introduces the items after it: cited on its own it
+            # answers nothing, and its vector, mostly heading path, outranks real clauses.
+            return False
         if node.has_body:
             return True
         if node.kind in {"heading", "title"}:

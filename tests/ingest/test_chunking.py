@@ -99,6 +99,25 @@ def test_the_notice_splits_inline_bullets_into_titled_measures() -> None:
     )
 
 
+def test_a_line_that_only_announces_a_list_is_not_a_clause() -> None:
+    text = (
+        "Support\n"
+        "To ensure effective implementation, the Notice outlines three safeguards "
+        "that every department shall follow:\n"
+        "- Promote appliance replacement.\nIt also proposes:\n"
+        "- Establishing a coordination mechanism.\n"
+        "第二条 申请本办法奖励的企业应当同时符合下列条件：\n（一）在本区注册。"
+    )
+    chunks = ClauseChunker().chunk(make_document(text, language="en"))
+    texts = [c.text for c in chunks]
+    assert "It also proposes:" not in texts
+    assert "- Establishing a coordination mechanism." in texts
+    # A long sentence ending in a colon says something; a numbered article's lead-in is its
+    # address, and both stay.
+    assert any("To ensure effective implementation" in t for t in texts)
+    assert any(t.startswith("第二条") for t in texts)
+
+
 def test_long_clause_splits_at_sentences_with_overlap() -> None:
     document = make_document(ZH_MEASURES)
     chunks = ClauseChunker(max_chars=120, overlap_sentences=1).chunk(document)
