@@ -127,12 +127,12 @@ class HybridRetriever:
         keyword_scores: np.ndarray[Any, Any],
         best_keyword: float,
     ) -> dict[int, float]:
-        """One score per candidate: its similarity min-max normalized over the candidates,
-        plus the weighted keyword score over the best, plus the weighted vote of the scope
+        """One score per candidate: its similarity min-max normalized over the candidates
+        (over at least the tuning's spread floor), plus the weighted keyword score over the best, plus the weighted vote of the scope
         the question names."""
-        high, low = max(similarity.values()), min(similarity.values())
-        spread = high - low if high > low else 1.0
         tuning = self.tuning
+        high, low = max(similarity.values()), min(similarity.values())
+        spread = max(high - low, tuning.dense_spread_floor) or 1.0
         fused: dict[int, float] = {}
         for pos, cosine in similarity.items():
             score = (cosine - low) / spread

