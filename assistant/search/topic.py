@@ -100,7 +100,11 @@ def asked_for(question: str) -> list[str]:
         found += [m.group(1) for m in pattern.finditer(question)]
     for pattern in _ASKED_EN:
         found += [_TAIL_EN.sub("", m.group(1)).strip() for m in pattern.finditer(question)]
-    return [f for f in dict.fromkeys(found) if f]
+    phrases = [f for f in dict.fromkeys(found) if f]
+    # "外商投资服务措施对地区总部有什么奖励" is read as "地区总部" and, by a looser pattern,
+    # with the document it names in front: the tighter reading says what is asked for, and
+    # the words before it name where to look, which the scope has taken already.
+    return [p for p in phrases if not any(o != p and p.endswith(o) for o in phrases)]
 
 
 def naming_words(phrase: str) -> list[str]:
@@ -238,14 +242,46 @@ def reference(texts: tuple[str, ...], glossary: Glossary) -> Reference:
     )
 
 
+# "Does the Notice really say that SMEs get a 50% cut…" / "通知是否规定了所得税减半50%":
+# a claim put to the documents, and the share it states.
+_CLAIM = re.compile(
+    r"\b(?:say|says|state|states|stipulate|stipulates|provide|provides|promise|promises)\s+"
+    r"that\s+([^?]+)|(?:是否|有没有|真的|确实)(?:规定|说|提到|写)(?:了|过)?([^？?]+)",
+    re.I,
+)
+_SHARE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|％|percent\b|per\s+cent\b)", re.I)
+
+
+def unsaid_shares(question: str, text: str) -> list[str]:
+    """The percentages a claim the question puts to the documents states that the text
+    never gives: a figure is said or not, whatever the wording around it, so a claim of a
+    "50% cut" where no 50% is written anywhere is not what the text says."""
+    claims = [m.group(1) or m.group(2) for m in _CLAIM.finditer(question)]
+    written = {float(m.group(1)) for m in _SHARE.finditer(text)}
+    return [
+        f"{m.group(1)}%"
+        for claim in claims
+        for m in _SHARE.finditer(claim)
+        if float(m.group(1)) not in written
+    ]
+
+
 def unsaid_words(
     question: str, texts: Sequence[str], glossary: Glossary | None = None
 ) -> tuple[str, ...]:
     """The naming words of what the question asks support for that none of the texts says
-    (empty when it asks for nothing in particular)."""
+    (empty when it asks for nothing in particular), and the shares a claim it puts to them
+    states that none gives."""
     if not texts:
         return ()
     glossary = glossary or policy_glossary()
     said = reference(tuple(texts), glossary)
     unsaid = [word for phrase in asked_for(question) for word in said.unsaid(phrase, glossary)]
+    if shares := unsaid_shares(question, said.text):
+        unsaid += shares + [
+            w
+            for m in _CLAIM.finditer(question)
+            for w in naming_words(m.group(1) or m.group(2))
+            if not said.says(w)
+        ]
     return tuple(dict.fromkeys(unsaid))

@@ -35,6 +35,12 @@ def test_what_support_is_asked_for_is_read_from_the_question(question: str, phra
     assert phrase in asked_for(question)
 
 
+def test_the_document_a_question_names_is_not_what_it_asks_for() -> None:
+    # The looser reading takes the document's own title ("外商投资服务措施") with the
+    # thing asked about; that title need not be said in the question's language.
+    assert asked_for("示例省外商投资服务措施对地区总部有什么奖励？") == ["地区总部"]
+
+
 def test_a_question_that_asks_for_nothing_in_particular_reads_nothing() -> None:
     assert asked_for("示例省设备更新改造补助找哪个部门咨询？") == []
     assert asked_for("When is the application window for the 2023 awards?") == []
@@ -73,3 +79,21 @@ def test_a_word_that_cannot_be_looked_for_is_not_refused_on() -> None:
     assert unsaid_words("《通知》对龙头企业有什么措施？", [EXPORT_EN]) == ()
     # but a word the dictionary translates, and the documents never say, is unsaid
     assert unsaid_words("What subsidy is there for hotels?", [CARS_ZH]) == ("hotels",)
+
+
+def test_a_claimed_share_the_text_never_gives_is_unsaid() -> None:
+    notice = (
+        "Continue implementing tax reduction policies for vehicles. " * 20
+        + "Boost the development of specialized, refined and innovative SMEs."
+    )
+    unsaid = unsaid_words(
+        "Does the Notice really say that SMEs get a 50% cut in income tax?", [notice]
+    )
+    assert unsaid[0] == "50%"
+    assert "income" in unsaid
+    # A claim whose figures the text gives, or a claim with none, is left to retrieval.
+    assert (
+        unsaid_words("Does the Notice say that SMEs get a 50% cut?", [notice + " A 50% cut."]) == ()
+    )
+    assert unsaid_words("Does the Notice say that SMEs get support?", [notice]) == ()
+    assert unsaid_words("《通知》是否规定了小微企业所得税减免50%？", [notice])[0] == "50%"
