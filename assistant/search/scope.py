@@ -40,6 +40,19 @@ _LOCAL = re.compile(
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+# A locality the question is about, by its shape, when no real division and no document
+# has its name: "模范市对市民购买新能源汽车有没有补贴" asks about a city the corpus does not
+# cover, however alike Sample City's clauses read. Only a name that opens the question
+# (or follows "in"/"在") and is followed by what is asked of it, so "上市企业" or "城市更新"
+# is never read as a place.
+_SHAPED_PLACE_ZH = re.compile(
+    r"(?:^|在|位于)((?![本全我该各外此每])[\u4e00-\u9fff]{2,4}?(?<![上超股城夜门集菜早黑])"
+    r"[省市县])(?=对|有没有|有什么|有哪些|是否|能否|给予?|出台|发布|规定|的(?:企业|政策|补贴|措施)|[，,])"
+)
+_SHAPED_PLACE_EN = re.compile(
+    r"\b(?i:in|does|do|did|will|can|has|is)\s+((?:(?!The\b)[A-Z][a-z]+\s+){1,3}"
+    r"(?:City|Province|County|Prefecture))\b"
+)
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}[〔\[【(（]\s*\d{4}\s*[〕\]】)）]\s*\d{1,4}\s*号")
 _REGION_PARTS = re.compile(r"[,，;；、]")
 _ALIAS = re.compile(r"^(.*?)\s*[(（]([^()（）]+)[)）]\s*$")
@@ -204,7 +217,13 @@ class ScopeReader:
         year_documents = frozenset(d for y in years for d in names.years.get(y, ()))
         unknown: tuple[str, ...] = ()
         if not documents:  # a question about a corpus locality may mention others in passing
-            unknown = tuple(sorted(place_finder().find(question) - names.covered_places))
+            unknown = tuple(
+                sorted(
+                    (place_finder().find(question) - names.covered_places)
+                    | {m.group(1) for m in _SHAPED_PLACE_ZH.finditer(question.strip())}
+                    | {m.group(1) for m in _SHAPED_PLACE_EN.finditer(question)}
+                )
+            )
         notice_only = bool(strong) and not documents and not _LOCAL.search(question)
         return QuestionScope(
             frozenset(documents),

@@ -48,6 +48,25 @@ def test_a_real_place_no_document_covers_is_reported(corpus_service: PolicyServi
     assert reader.read("示例省对香港投资者有什么服务？").unknown_places == ()
 
 
+def test_a_place_by_its_shape_alone_is_unknown_unless_a_document_covers_it(
+    corpus_service: PolicyService,
+) -> None:
+    reader = ScopeReader(corpus_service.snapshot().documents)
+    question = "模范市对市民购买新能源汽车有没有补贴？"
+    assert reader.read(question).unknown_places == ("模范市",)
+    assert reader.read("Does Model City subsidize electric cars?").unknown_places == ("Model City",)
+    assert not corpus_service.ask(question).answered
+    # Words shaped like a place that are not one, and the corpus's own places, stay known.
+    for known in (
+        "科创板上市企业有什么奖励？",
+        "本市对新能源汽车有没有补贴？",
+        "城市更新有没有补贴？",
+        "样本市对汽车有补贴吗？",
+        "In Sample City, is there a subsidy for freight?",
+    ):
+        assert reader.read(known).unknown_places == (), known
+
+
 def test_answers_come_from_the_documents_the_question_names(
     corpus_service: PolicyService,
 ) -> None:
