@@ -160,6 +160,10 @@ class _DocumentNames:
     years: dict[int, set[str]] = field(default_factory=dict)
     levels: dict[str, str] = field(default_factory=dict)
     covered_places: set[str] = field(default_factory=set)
+    # Whether every local document has a name for its place in Chinese, and in English: a
+    # place-shaped name matching none is unknown only then, else it may be the other
+    # language's name of a document that gives only one ("样例县" and "Sample County").
+    named_in: dict[str, bool] = field(default_factory=lambda: {"zh": True, "en": True})
 
 
 class ScopeReader:
@@ -172,9 +176,16 @@ class ScopeReader:
         for doc_id, document in documents.items():
             meta = document.meta
             names.levels[doc_id] = meta.level
-            for name in locality_names(meta.region):
-                for alias in {name, *bracketed_aliases(document.text, name)}:
-                    names.localities.setdefault(alias.lower(), set()).add(doc_id)
+            aliases = {
+                alias
+                for name in locality_names(meta.region)
+                for alias in {name, *bracketed_aliases(document.text, name)}
+            }
+            for alias in aliases:
+                names.localities.setdefault(alias.lower(), set()).add(doc_id)
+            if aliases:
+                names.named_in["en"] &= any(a.isascii() for a in aliases)
+                names.named_in["zh"] &= any(not a.isascii() for a in aliases)
             if meta.doc_number:
                 names.numbers[_normalize_number(meta.doc_number)] = doc_id
             years = {d.year for d in (meta.issued, meta.effective) if d is not None}
@@ -198,6 +209,16 @@ class ScopeReader:
             else None
         )
 
+    def _shaped(self, question: str) -> set[str]:
+        """The place-shaped names the question opens with, where every document names its
+        place in that language (so none of them can be the name it uses)."""
+        found: set[str] = set()
+        if self._names.named_in["zh"]:
+            found |= {m.group(1) for m in _SHAPED_PLACE_ZH.finditer(question.strip())}
+        if self._names.named_in["en"]:
+            found |= {m.group(1) for m in _SHAPED_PLACE_EN.finditer(question)}
+        return found
+
     def read(self, question: str) -> QuestionScope:
         names = self._names
         documents: set[str] = set()
@@ -217,13 +238,14 @@ class ScopeReader:
         year_documents = frozenset(d for y in years for d in names.years.get(y, ()))
         unknown: tuple[str, ...] = ()
         if not documents:  # a question about a corpus locality may mention others in passing
-            unknown = tuple(
-                sorted(
-                    (place_finder().find(question) - names.covered_places)
-                    | {m.group(1) for m in _SHAPED_PLACE_ZH.finditer(question.strip())}
-                    | {m.group(1) for m in _SHAPED_PLACE_EN.finditer(question)}
-                )
-            )
+            shaped = self._shaped(question)
+            # "范县" is a real county, and inside "模范县" only by chance.
+            real = {
+                p
+                for p in place_finder().find(question) - names.covered_places
+                if not any(p in name for name in shaped)
+            }
+            unknown = tuple(sorted(real | shaped))
         notice_only = bool(strong) and not documents and not _LOCAL.search(question)
         return QuestionScope(
             frozenset(documents),
