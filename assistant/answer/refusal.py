@@ -407,7 +407,14 @@ class SupportJudge:
             holding = tuple(h for h in hits if holds_phrase(phrase, h, self.glossary))
             if holding:
                 return Support(True, "key_phrase", best, covering=holding)
-        if scope.notice_only and self._notice_answers(question, hits, scope, best):
+        # A question naming the Notice that also speaks of localities ("落实", "地方政府出台
+        # 配套政策") is searched everywhere, but when a Notice clause leads, it is read on
+        # the Notice's scale too.
+        national_hits = [h for h in hits if level_of(h.chunk.doc_id) == "national"]
+        notice_leads = scope.national and bool(hits) and hits[0] in national_hits
+        if (scope.notice_only or notice_leads) and self._notice_answers(
+            question, national_hits if notice_leads else hits, scope, best
+        ):
             return Support(True, "evidence", best)
         # The question named the document its best clause is in: that match is evidence too.
         named = (
@@ -490,7 +497,11 @@ class SupportJudge:
         if best < self.tuning.evidence_threshold:
             return False
         terms = content_terms(scope.remainder(question))
-        return any(coverage(terms, h, self.glossary) > 0 for h in hits)
+        # "companies" held by "company-specific measures" says nothing of "carbon emission
+        # quotas for steel companies": a general word counts only when it is all there is.
+        general = general_words()
+        naming = {t for t in terms if t not in general["en"] and t not in general["zh"]}
+        return any(coverage(naming or terms, h, self.glossary) > 0 for h in hits)
 
 
 def _unspoken_years(

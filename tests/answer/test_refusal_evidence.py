@@ -177,6 +177,28 @@ def test_a_question_on_the_notice_alone_is_answered_from_its_terse_clauses(
     assert answer.citations[0].doc_id == NOTICE and "engines" in answer.citations[0].quote
 
 
+def test_the_notice_on_how_localities_carry_it_out_is_read_on_its_own_scale(
+    corpus_service: PolicyService,
+) -> None:
+    """A question naming the Notice that speaks of local governments is searched in every
+    document; when a Notice clause leads and holds what is asked, it answers, as for a
+    question on the Notice alone."""
+    answer = corpus_service.ask("《通知》对地方政府出台配套政策有什么要求？")
+    assert answer.answered, answer.answer
+    assert answer.citations[0].doc_id == NOTICE
+
+
+def test_a_general_word_alone_does_not_make_a_notice_clause_evidence(
+    corpus_service: PolicyService,
+) -> None:
+    # "company-specific measures" holds "companies", and nothing else asked about
+    answer = corpus_service.ask(
+        "What does the Notice say about carbon emission quotas for steel companies?"
+    )
+    assert not answer.answered
+    assert "carbon" in answer.answer
+
+
 def test_a_year_the_notice_never_mentions_is_not_in_it(corpus_service: PolicyService) -> None:
     answer = corpus_service.ask("What did the 2024 follow-up to the Notice change?")
     assert not answer.answered, answer.answer
