@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.search.dictionary import general_dictionary
 from assistant.search.places import NATIONAL_NAMES, place_finder
 from assistant.text import zone_abbreviation
 from assistant.types import Document, SearchHit
@@ -77,6 +78,23 @@ def locality_names(region: str | None) -> set[str]:
         if short := zone_abbreviation(name):
             names.add(short)
     return {n for n in names if len(n) >= 2 and n.lower() not in NATIONAL_NAMES}
+
+
+_INVENTED_ZH = re.compile(r"([\u4e00-\u9fff]{2,4})([省市县])")
+_SUFFIX_EN = {"省": "Province", "市": "City", "县": "County"}
+
+
+def translated_names(name: str) -> set[str]:
+    """English names for a place named only in Chinese and not a real division, word for
+    word through CC-CEDICT: a document that says only "样例县" is still what "Sample
+    County" means. A real place keeps its own (pinyin) names; a stem with a sense of more
+    than one word ("港湾", "natural harbor") gives none rather than a guess."""
+    match = _INVENTED_ZH.fullmatch(name)
+    if match is None or place_finder().find(name):
+        return set()
+    stem, suffix = match.groups()
+    senses = general_dictionary().translations(stem)
+    return {f"{s.title()} {_SUFFIX_EN[suffix]}" for s in senses if s.isalpha()}
 
 
 @dataclass(frozen=True)
@@ -186,6 +204,9 @@ class ScopeReader:
             if aliases:
                 names.named_in["en"] &= any(a.isascii() for a in aliases)
                 names.named_in["zh"] &= any(not a.isascii() for a in aliases)
+            if aliases and not any(a.isascii() for a in aliases):
+                for alias in {t for a in aliases for t in translated_names(a)}:
+                    names.localities.setdefault(alias.lower(), set()).add(doc_id)
             if meta.doc_number:
                 names.numbers[_normalize_number(meta.doc_number)] = doc_id
             years = {d.year for d in (meta.issued, meta.effective) if d is not None}

@@ -97,13 +97,17 @@ def test_a_place_is_also_known_by_the_name_its_text_gives_it_in_brackets(
 def test_a_place_shaped_name_may_be_the_other_name_of_a_document_that_gives_one(
     corpus_service: PolicyService,
 ) -> None:
-    """A document whose text names its county only in Chinese may be what "Sample County"
-    means: the English name is not refused as an unknown place, the Chinese ones still are."""
+    """A document whose text names its county only in Chinese may be what an English county
+    name means: none is refused as an unknown place, while Chinese names still are."""
     documents = dict(corpus_service.snapshot().documents)
     source = documents["ep-equipment-upgrade-2022"]
     documents["county"] = replace(source, meta=source.meta.model_copy(update={"region": "样例县"}))
     reader = ScopeReader(documents)
-    assert reader.read("Does Sample County subsidize new equipment?").unknown_places == ()
+    sample_county = reader.read("Does Sample County subsidize new equipment?")
+    assert sample_county.unknown_places == ()
+    # its English name, word for word through CC-CEDICT, points at it
+    assert sample_county.documents == {"county"}
+    assert reader.read("Does Shady County subsidize new equipment?").unknown_places == ()
     assert reader.read("模范县对设备更新有没有补贴？").unknown_places == ("模范县",)
 
 
