@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import functools
 import hashlib
 import json
 import logging
@@ -79,6 +80,19 @@ def ingest_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+@functools.cache
+def ingest_rules_digest() -> str:
+    """The digest of the code that turns a file into clauses and measures (the ingest
+    package, and the data files it reads): a document whose bytes are unchanged is read
+    again after an upgrade changes how it is read, so the index never keeps clauses the
+    running code would not make ("It also proposes:" as a clause of its own)."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for source in sorted([*package.glob("*.py"), *package.parent.glob("data/*.json")]):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return digest.hexdigest()
+
+
 def _file_fingerprint(path: Path, meta_json: str, chunker: ClauseChunker, max_bytes: int) -> str:
     """What decides whether a document must be read again: its bytes, entry and chunking.
 
@@ -100,6 +114,7 @@ def _file_fingerprint(path: Path, meta_json: str, chunker: ClauseChunker, max_by
         digest.update(f"\0unreadable: {exc.errno}".encode())
     digest.update(meta_json.encode())
     digest.update(f"{chunker.max_chars}/{chunker.overlap_sentences}".encode())
+    digest.update(ingest_rules_digest().encode())
     return digest.hexdigest()
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import DocumentLoadError
-from assistant.ingest import loaders
+from assistant.ingest import loaders, pipeline
 from assistant.ingest.chunking import ClauseChunker
 from assistant.ingest.loaders import LoadLimits, load_file
-from assistant.ingest.pipeline import _file_fingerprint
+from assistant.ingest.pipeline import _file_fingerprint, ingest_rules_digest
 from assistant.search.store import read_current
 from assistant.service import PolicyService
 from tests.fixtures import hostile
@@ -106,8 +106,23 @@ def test_the_fingerprint_of_a_readable_file_is_unchanged(tmp_path: Path) -> None
     path = tmp_path / "a.txt"
     data = b"Article 1. " * 300_000  # several read blocks
     path.write_bytes(data)
-    expected = hashlib.sha256(data + b'{"id": "a"}' + b"800/1").hexdigest()
+    rules = ingest_rules_digest().encode()
+    expected = hashlib.sha256(data + b'{"id": "a"}' + b"800/1" + rules).hexdigest()
     assert _file_fingerprint(path, '{"id": "a"}', chunker, 50_000_000) == expected
+
+
+def test_a_change_to_the_ingest_rules_reads_every_document_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unchanged bytes under changed chunking code are not "unchanged": the fingerprint
+    carries the digest of the ingest code."""
+    chunker = ClauseChunker(800, 1)
+    path = tmp_path / "a.txt"
+    path.write_text("第一条 本办法。", "utf-8")
+    before = _file_fingerprint(path, "{}", chunker, 1_000_000)
+    monkeypatch.setattr(pipeline, "ingest_rules_digest", lambda: "other rules")
+    assert _file_fingerprint(path, "{}", chunker, 1_000_000) != before
+    assert len(ingest_rules_digest()) == 64
 
 
 def test_a_file_that_cannot_be_opened_still_gets_a_fingerprint(tmp_path: Path) -> None:
