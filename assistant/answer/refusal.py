@@ -37,7 +37,7 @@ from assistant.search.dictionary import PER_WORD, general_dictionary
 from assistant.search.glossary import Glossary, policy_glossary
 from assistant.search.keyword import KeywordIndex, stem, tokenize
 from assistant.search.scope import QuestionScope
-from assistant.search.topic import general_words, unsaid_words
+from assistant.search.topic import is_general, unsaid_words
 from assistant.search.tuning import Tuning
 from assistant.text import detect_language
 from assistant.types import Document, SearchHit
@@ -374,10 +374,9 @@ class SupportJudge:
     def missing_terms(self, question: str, keyword: KeywordIndex) -> tuple[str, ...]:
         """Naming words of the question that no clause holds, in either language."""
         missing = []
-        general = general_words()
         for term in sorted(content_terms(question)):
             # "sure" in "make sure" names nothing: listing it would mislead the reader.
-            if keyword.knows(term) or term in general["en"] or term in general["zh"]:
+            if keyword.knows(term) or is_general(term):
                 continue
             bridged = [*self.glossary.bridge(term), *_translated(term)]
             if any(all(keyword.knows(t) for t in tokenize(b)) for b in bridged if tokenize(b)):
@@ -499,8 +498,7 @@ class SupportJudge:
         terms = content_terms(scope.remainder(question))
         # "companies" held by "company-specific measures" says nothing of "carbon emission
         # quotas for steel companies": a general word counts only when it is all there is.
-        general = general_words()
-        naming = {t for t in terms if t not in general["en"] and t not in general["zh"]}
+        naming = {t for t in terms if not is_general(t)}
         return any(coverage(naming or terms, h, self.glossary) > 0 for h in hits)
 
 

@@ -202,10 +202,12 @@ class ScopeReader:
             for alias in aliases:
                 names.localities.setdefault(alias.lower(), set()).add(doc_id)
             if aliases:
-                names.named_in["en"] &= any(a.isascii() for a in aliases)
-                names.named_in["zh"] &= any(not a.isascii() for a in aliases)
-            if aliases and not any(a.isascii() for a in aliases):
-                for alias in {t for a in aliases for t in translated_names(a)}:
+                in_english = any(a.isascii() for a in aliases)
+                names.named_in["en"] &= in_english
+                names.named_in["zh"] &= not all(a.isascii() for a in aliases)
+                for alias in (
+                    () if in_english else {t for a in aliases for t in translated_names(a)}
+                ):
                     names.localities.setdefault(alias.lower(), set()).add(doc_id)
             if meta.doc_number:
                 names.numbers[_normalize_number(meta.doc_number)] = doc_id

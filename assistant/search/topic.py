@@ -89,6 +89,12 @@ def general_words() -> dict[str, frozenset[str]]:
     return found
 
 
+def is_general(word: str) -> bool:
+    """Whether a word, in either language, says who or what in general (`general_words`)."""
+    general = general_words()
+    return word in general["en"] or word in general["zh"]
+
+
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _WORD_EN = re.compile(r"[A-Za-z][A-Za-z-]*")
 
