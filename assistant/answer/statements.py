@@ -166,8 +166,13 @@ _CERTIFICATION_WORDS = {
 # How an enterprise names each certification it holds.
 CERTIFICATION_TITLES = {
     "little_giant": re.compile(r"小巨人|little giant", re.I),
-    # A little giant says so; "专精特新" alone is the provincial or city title.
-    "srdi": re.compile(r"专精特新(?![^，。；]{0,3}小巨人)|\bSRDI\b(?! little giant)", re.I),
+    # A little giant says so; "专精特新" alone is the provincial or city title, which English
+    # writes out ("specialized and sophisticated SME", "specialised, refined… enterprise").
+    "srdi": re.compile(
+        r"专精特新(?![^，。；]{0,3}小巨人)|\bSRDI\b(?! little giant)|"
+        r"\bspeciali[sz]ed,? (?:and )?(?:sophisticated|refined)\b(?![^,.;]{0,60}little giant)",
+        re.I,
+    ),
     "high_tech": re.compile(r"高新技术企业|high[- ]tech enterprise", re.I),
 }
 # Words that a thing has a standing someone grants (recognized, listed, licensed): the

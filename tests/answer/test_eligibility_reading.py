@@ -197,8 +197,32 @@ def test_a_title_the_clause_gives_a_level_is_met_only_at_that_level(
     province = base.model_copy(update={"free_text": "我们今年首次被认定为示例省专精特新中小企业。"})
     held = _title_checks(corpus_service, province)
     assert [status for status, _ in held] == ["met"] and "示例省" in held[0][1]
+    english = base.model_copy(
+        update={
+            "free_text": "In 2023 we were first recognised as an Example Province specialized "
+            "and sophisticated SME."
+        }
+    )
+    held = _title_checks(corpus_service, english)
+    assert [status for status, _ in held] == ["met"] and "Example Province" in held[0][1]
     assert [status for status, _ in _title_checks(corpus_service, city)] == ["unknown"]
     assert [status for status, _ in _title_checks(corpus_service, base)] == ["unknown"]
+
+
+def test_the_srdi_title_written_out_in_english_is_read_and_a_little_giant_stays_one() -> None:
+    places = LocalityMap(["Demo Hi-tech Zone (演示高新区), Example Province (示例省)"])
+    written = {
+        "We are an Example Province specialized and sophisticated SME, recognised in 2023.": [
+            "srdi"
+        ],
+        "We are a specialised, refined, distinctive and innovative SME.": ["srdi"],
+        "We were named a national specialized and sophisticated little giant in 2022.": [
+            "little_giant"
+        ],
+        "We are not yet a specialized and sophisticated SME.": [],
+    }
+    for text, codes in written.items():
+        assert profile_from_text(text, places).certifications == codes, text
 
 
 def test_an_attestation_applied_for_or_bought_from_the_group_is_not_held() -> None:
