@@ -101,7 +101,16 @@ class HybridRetriever:
         best_keyword = float(keyword_scores.max()) if positive.size else 0.0
         fused = self._fuse(index, scope, similarity, keyword_scores, best_keyword)
         self._prefer_answers(index, scope, asked_kinds(query), fused)
-        ranked = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:top_k]
+        # The answer quotes only the documents the question names (`QuestionScope.admits`),
+        # so the ranking puts them first too: a clause of another place is never shown
+        # above the named place's own.
+        outside = {
+            pos
+            for pos in fused
+            if not scope.admits(doc := index.chunks[pos].doc_id, index.level(doc))
+        }
+        ranked = sorted(fused.items(), key=lambda item: (item[0] in outside, -item[1], item[0]))
+        ranked = ranked[:top_k]
         hits = []
         for pos, score in ranked:
             chunk = index.chunks[pos]

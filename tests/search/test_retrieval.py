@@ -119,3 +119,21 @@ def test_the_edition_in_force_moves_up_unless_the_question_names_the_old_one(
     assert current.search(index, question, 5)[0].chunk.doc_id == "sc-auto-consumption-2023"
     old = "2022年样本市买一辆纯电动乘用车，市里补贴多少钱？"
     assert current.search(index, old, 5)[0].chunk.doc_id == "sc-auto-consumption-2022"
+
+
+def test_the_place_a_question_names_ranks_its_own_clauses_first(
+    corpus_service: PolicyService,
+) -> None:
+    """The answer quotes only the named place's documents, so the ranking shows them first:
+    Sample City's overseas-warehouse article is not ranked above the Demo Hi-tech Zone's
+    clauses for a question about the zone."""
+    index = corpus_service.snapshot()
+    question = "Does the Demo Hi-tech Zone subsidize overseas warehouses?"
+    scope = corpus_service.retriever.scope(index, question)
+    assert scope.documents and all(d.startswith("demo-zone") for d in scope.documents)
+    hits = corpus_service.retriever.search(index, question, 120)
+    inside = [scope.admits(h.chunk.doc_id, index.level(h.chunk.doc_id)) for h in hits]
+    assert inside[0] and False in inside  # other places' clauses are still listed, after
+    assert inside == sorted(inside, reverse=True)
+    unnamed = corpus_service.search("Which overseas warehouses are subsidized?", top_k=15)
+    assert not unnamed[0].chunk.doc_id.startswith("demo-zone")
