@@ -229,6 +229,14 @@ def content_terms(text: str) -> set[str]:
     return set(_words(text))
 
 
+def asked_terms(question: str, scope: QuestionScope) -> set[str]:
+    """The words a clause must hold to cover the question. A general word ("support",
+    "city") is held by almost any clause, and the names of the scope were matched already:
+    what is left names what is asked (general words count only when they are all there is)."""
+    asked = content_terms(scope.remainder(question))
+    return {t for t in asked if not is_general(t)} or asked
+
+
 def _words(text: str) -> list[str]:
     return [t for t in tokenize(text, stemmed=False) if t not in _QUESTION_WORDS and len(t) > 1]
 
@@ -425,7 +433,7 @@ class SupportJudge:
         # when a clause in the question's own language scores higher but under its bar.
         if same >= threshold or other >= min(threshold, self.tuning.cross_language_threshold):
             return Support(True, "similar", best)
-        terms = content_terms(question)
+        terms = asked_terms(question, scope)
         covering: tuple[SearchHit, ...] = ()
         if len(terms) >= MIN_COVERED_TERMS:
             covering = tuple(

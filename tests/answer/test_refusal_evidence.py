@@ -7,7 +7,14 @@ from dataclasses import replace
 
 import pytest
 
-from assistant.answer.refusal import SupportJudge, content_terms, holds_phrase, key_phrase
+from assistant.answer.refusal import (
+    SupportJudge,
+    asked_terms,
+    content_terms,
+    holds_phrase,
+    key_phrase,
+)
+from assistant.search.scope import QuestionScope
 from assistant.search.tuning import Tuning
 from assistant.service import PolicyService
 
@@ -233,3 +240,35 @@ def test_support_for_what_the_place_does_cover_is_answered(
     corpus_service: PolicyService, question: str
 ) -> None:
     assert corpus_service.ask(question).answered
+
+
+def test_coverage_counts_the_words_that_name_what_is_asked() -> None:
+    """General words and the place's own name say nothing of what is asked: a clause need
+    not hold them to cover the question."""
+    scope = QuestionScope(names=("Sample Port City",))
+    question = (
+        "Can we get Sample Port City's warehouse support if we lease it from our own affiliate?"
+    )
+    assert asked_terms(question, scope) == {"warehouse", "lease", "affiliate"}
+    assert asked_terms("What support is there?", QuestionScope()) == {"support"}
+
+
+def test_a_cross_language_question_is_covered_through_the_glossary(
+    corpus_service: PolicyService,
+) -> None:
+    """The zone's Chinese article on IPO tutoring covers the English question word for word
+    (签订 sign, 证券公司 securities firm, 上市辅导协议 IPO tutoring agreement), though its
+    similarity sits under every threshold."""
+    index = corpus_service.snapshot()
+    question = (
+        "What does the Demo Hi-tech Zone pay an SRDI company that signs an IPO tutoring "
+        "agreement with a securities firm?"
+    )
+    scope = corpus_service.retriever.scope(index, question)
+    hits = [h for h in corpus_service.search(question, top_k=10) if "上市辅导协议" in h.chunk.text]
+    assert hits
+    strict = Tuning(0.0, 0.0, 1.0, 1.0, 0.0, cross_language_threshold=1.0)
+    support = SupportJudge(strict).judge(question, hits, scope, index.keyword)
+    assert support.answered and support.reason == "evidence"
+    unrelated = "What does the Demo Hi-tech Zone pay for a moon landing permit?"
+    assert not SupportJudge(strict).judge(unrelated, hits, scope, index.keyword).answered
