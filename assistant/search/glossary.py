@@ -23,10 +23,23 @@ class Concept:
     english: tuple[str, ...]
 
 
+def _inflected(word: str) -> str:
+    """A pattern for the word in any of its regular forms: "trade" also as trades, traded,
+    trading; "subsidy" as subsidies; "sign" as signs, signed, signing."""
+    if re.fullmatch(r"[a-z]{3,}", word) is None:
+        return re.escape(word)  # an acronym or a figure is written one way
+    if word.endswith("e"):
+        return re.escape(word[:-1]) + "(?:e|es|ed|ing)"
+    if word.endswith("y") and word[-2:-1] not in "aeiou":
+        return re.escape(word[:-1]) + "(?:y|ies|ied|ying)"
+    return re.escape(word) + "(?:s|es|ed|ing)?"
+
+
 def _english_pattern(term: str) -> re.Pattern[str]:
-    # Whole words, any case, an optional plural: "overseas warehouses" holds the term.
-    words = [re.escape(w) for w in re.split(r"[\s-]+", term.strip())]
-    return re.compile(r"(?<![\w-])" + r"[\s-]+".join(words) + r"(?:s|es)?(?![\w-])", re.I)
+    # Whole words, any case, any regular form of each: "overseas warehouses" and "trading
+    # in" hold the terms "overseas warehouse" and "trade in".
+    words = [_inflected(w) for w in re.split(r"[\s-]+", term.strip())]
+    return re.compile(r"(?<![\w-])" + r"[\s-]+".join(words) + r"(?![\w-])", re.I)
 
 
 class Glossary:

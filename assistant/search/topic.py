@@ -72,7 +72,11 @@ _ASKED_EN = [
 # Where what is asked for ends and the question goes on about something else.
 _TAIL_EN = re.compile(
     r"\s+(?:under|if|when|where|while|so|and\s+(?:what|how|which|is|are|can|does|do)|"
-    r"in\s+(?:19|20)\d\d|during|before|after|per|each)\b.*$",
+    r"in\s+(?:19|20)\d\d|during|before|after|per|each|"
+    # when, not what: "priority power supply in winter"
+    r"in\s+(?:the\s+)?(?:winter|summer|spring|autumn|fall|heating\s+season|"
+    r"january|february|march|april|may|june|july|august|september|october|november|december))"
+    r"\b.*$",
     re.I,
 )
 

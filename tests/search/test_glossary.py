@@ -15,10 +15,14 @@ def test_terms_are_bridged_both_ways() -> None:
     assert "中欧班列" not in glossary.bridge("中欧班列")
 
 
-def test_english_terms_match_whole_words_in_any_case_and_plural() -> None:
-    glossary = Glossary.parse("海外仓\toverseas warehouse\n")
+def test_english_terms_match_whole_words_in_any_case_and_any_regular_form() -> None:
+    glossary = Glossary.parse("海外仓\toverseas warehouse\n以旧换新\ttrade in\n补贴\tsubsidy\n")
     assert glossary.concepts_in("Overseas Warehouses abroad") == {0}
-    assert glossary.concepts_in("overseas warehousing") == set()
+    assert glossary.concepts_in("overseas warehousing") == {0}
+    assert glossary.concepts_in("overseas warehousemen") == set()
+    assert glossary.concepts_in("trading in an old fridge") == {1}
+    assert glossary.concepts_in("two subsidies") == {2}
+    assert glossary.concepts_in("tradition in") == set()
     assert glossary.without_terms("the overseas warehouse and 海外仓 fees").split() == [
         "the",
         "and",

@@ -97,3 +97,15 @@ def test_a_claimed_share_the_text_never_gives_is_unsaid() -> None:
     )
     assert unsaid_words("Does the Notice say that SMEs get support?", [notice]) == ()
     assert unsaid_words("《通知》是否规定了小微企业所得税减免50%？", [notice])[0] == "50%"
+
+
+def test_when_and_how_lately_a_thing_happens_is_not_what_is_asked_for() -> None:
+    """ "in winter" says when, "newly" how lately and "old" what a trade-in always is: none
+    names the thing asked about, so a document that never writes them still answers."""
+    assert asked_for("Does Example Province give priority power supply to mills in winter?") == [
+        "priority power supply to mills"
+    ]
+    assert naming_words("a company newly recognised as a little giant") == ["little", "giant"]
+    question = "Can consumers get a subsidy for trading in an old car?"
+    assert unsaid_words(question, [CARS_ZH]) == ()
+    assert unsaid_words("Can consumers get a subsidy for trading in an old yacht?", [CARS_ZH])
