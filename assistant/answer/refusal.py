@@ -229,11 +229,17 @@ def content_terms(text: str) -> set[str]:
     return set(_words(text))
 
 
-def asked_terms(question: str, scope: QuestionScope) -> set[str]:
-    """The words a clause must hold to cover the question. A general word ("support",
+def asked_terms(question: str, scope: QuestionScope, glossary: Glossary | None = None) -> set[str]:
+    """The terms a clause must hold to cover the question. A general word ("support",
     "city") is held by almost any clause, and the names of the scope were matched already:
-    what is left names what is asked (general words count only when they are all there is)."""
-    asked = content_terms(scope.remainder(question))
+    what is left names what is asked (general words count only when they are all there is).
+    A glossary term counts as one ("little giant" is 小巨人, not "little" and "giant")."""
+    glossary = glossary or policy_glossary()
+    remainder = scope.remainder(question)
+    whole = glossary.terms_in(remainder)
+    if whole:
+        remainder = glossary.without_terms(remainder, glossary.concepts_in(remainder))
+    asked = content_terms(remainder) | {t.lower() for t in whole}
     return {t for t in asked if not is_general(t)} or asked
 
 
@@ -382,6 +388,8 @@ class SupportJudge:
     def missing_terms(self, question: str, keyword: KeywordIndex) -> tuple[str, ...]:
         """Naming words of the question that no clause holds, in either language."""
         missing = []
+        # A glossary term ("little giant") is bridged whole: its words are not looked up.
+        question = self.glossary.without_terms(question, self.glossary.concepts_in(question))
         for term in sorted(content_terms(question)):
             # "sure" in "make sure" names nothing: listing it would mislead the reader.
             if keyword.knows(term) or is_general(term):
@@ -433,7 +441,7 @@ class SupportJudge:
         # when a clause in the question's own language scores higher but under its bar.
         if same >= threshold or other >= min(threshold, self.tuning.cross_language_threshold):
             return Support(True, "similar", best)
-        terms = asked_terms(question, scope)
+        terms = asked_terms(question, scope, self.glossary)
         covering: tuple[SearchHit, ...] = ()
         if len(terms) >= MIN_COVERED_TERMS:
             covering = tuple(

@@ -77,6 +77,17 @@ class Glossary:
         found |= {i for i, pattern in self._english if pattern.search(text)}
         return found
 
+    def terms_in(self, text: str) -> list[str]:
+        """The glossary terms the text holds, as it writes them, longest first; a term
+        inside a longer one ("overseas" in "overseas warehouses") is part of that one."""
+        found = [t for c in self.concepts for t in c.chinese if t in text]
+        found += [m.group(0) for _, pattern in self._english for m in pattern.finditer(text)]
+        terms: list[str] = []
+        for term in sorted(dict.fromkeys(found), key=len, reverse=True):
+            if not any(term.lower() in kept.lower() for kept in terms):
+                terms.append(term)
+        return terms
+
     def without_terms(self, text: str, concepts: set[int] | None = None) -> str:
         """The text with every glossary term taken out (or those of `concepts`): what it
         says beyond them."""

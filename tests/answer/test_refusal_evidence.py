@@ -251,6 +251,23 @@ def test_coverage_counts_the_words_that_name_what_is_asked() -> None:
     )
     assert asked_terms(question, scope) == {"warehouse", "lease", "affiliate"}
     assert asked_terms("What support is there?", QuestionScope()) == {"support"}
+    # a glossary term is one term, held when the clause holds its concept in either language
+    zone = QuestionScope(names=("Demo Hi-tech Zone",))
+    question = "What does the Demo Hi-tech Zone give a company newly recognised as a little giant?"
+    assert asked_terms(question, zone) == {"little giant", "recognised"}
+    assert asked_terms("What subsidy is there for overseas warehouses?", QuestionScope()) == {
+        "overseas warehouses"
+    }
+
+
+def test_a_refusal_does_not_list_the_words_of_a_term_the_glossary_bridges(
+    corpus_service: PolicyService,
+) -> None:
+    index = corpus_service.snapshot()
+    missing = corpus_service.judge.missing_terms(
+        "Does a little giant get a cheaper mooring berth?", index.keyword
+    )
+    assert "mooring" in missing and "little" not in missing and "giant" not in missing
 
 
 def test_a_cross_language_question_is_covered_through_the_glossary(
