@@ -388,8 +388,10 @@ class SupportJudge:
     def missing_terms(self, question: str, keyword: KeywordIndex) -> tuple[str, ...]:
         """Naming words of the question that no clause holds, in either language."""
         missing = []
-        # A glossary term ("little giant") is bridged whole: its words are not looked up.
-        question = self.glossary.without_terms(question, self.glossary.concepts_in(question))
+        # A glossary term ("little giant") whose concept the corpus holds, in either
+        # language, is bridged whole: its words are not looked up one by one.
+        held = self._concepts_held(question, keyword)
+        question = self.glossary.without_terms(question, held) if held else question
         for term in sorted(content_terms(question)):
             # "sure" in "make sure" names nothing: listing it would mislead the reader.
             if keyword.knows(term) or is_general(term):
@@ -399,6 +401,20 @@ class SupportJudge:
                 continue
             missing.append(term)
         return tuple(missing)
+
+    def _concepts_held(self, text: str, keyword: KeywordIndex) -> set[int]:
+        """The glossary concepts the text names that some clause holds, in either language."""
+
+        def known(term: str) -> bool:
+            tokens = tokenize(term)
+            return bool(tokens) and all(keyword.knows(t) for t in tokens)
+
+        return {
+            index
+            for index in self.glossary.concepts_in(text)
+            if any(map(known, self.glossary.concepts[index].chinese))
+            or any(map(known, self.glossary.concepts[index].english))
+        }
 
     def judge(
         self,

@@ -14,6 +14,8 @@ from assistant.answer.refusal import (
     holds_phrase,
     key_phrase,
 )
+from assistant.search.glossary import Glossary
+from assistant.search.keyword import KeywordIndex
 from assistant.search.scope import QuestionScope
 from assistant.search.tuning import Tuning
 from assistant.service import PolicyService
@@ -289,3 +291,12 @@ def test_a_cross_language_question_is_covered_through_the_glossary(
     assert support.answered and support.reason == "evidence"
     unrelated = "What does the Demo Hi-tech Zone pay for a moon landing permit?"
     assert not SupportJudge(strict).judge(unrelated, hits, scope, index.keyword).answered
+
+
+def test_a_glossary_term_is_listed_as_missing_only_when_no_clause_holds_its_concept() -> None:
+    glossary = Glossary.parse("小巨人\tlittle giant\n空运\tair freight\n")
+    keyword = KeywordIndex.build(["国家级专精特新小巨人企业奖励100万元", "海运运费补贴"])
+    judge = SupportJudge(Tuning(0.0, 0.0, 1.0, 1.0, 1.0, cross_language_threshold=1.0), glossary)
+    missing = judge.missing_terms("Do little giants get air freight relief?", keyword)
+    assert "little" not in missing and "giants" not in missing
+    assert "air" in missing
