@@ -82,10 +82,7 @@ class HybridRetriever:
         query_vector = self._query_vector(query)
         dense = self._dense(index, query_vector, pool, filters)
 
-        # The place a question names is taken care of by the scope (its documents rank
-        # first): in the keyword vote its name would only favour clauses in its language.
-        asked = scope.remainder(query) if scope.documents else query
-        keyword_scores = index.keyword.scores(_bridged(asked, index))
+        keyword_scores = index.keyword.scores(_bridged(query, index))
         mask = index.mask(filters)
         if mask is not None and keyword_scores.size:
             keyword_scores = np.where(mask, keyword_scores, 0.0)

@@ -137,15 +137,3 @@ def test_the_place_a_question_names_ranks_its_own_clauses_first(
     assert inside == sorted(inside, reverse=True)
     unnamed = corpus_service.search("Which overseas warehouses are subsidized?", top_k=15)
     assert not unnamed[0].chunk.doc_id.startswith("demo-zone")
-
-
-def test_the_named_places_name_gives_no_keyword_vote(corpus_service: PolicyService) -> None:
-    """ "Demo Hi-tech Zone" is written in every clause of the zone's English document and in
-    none of its Chinese one: left in the keyword query it would outvote 小巨人, which is what
-    the question asks about. The scope already puts the zone's documents first."""
-    index = corpus_service.snapshot()
-    question = "What does the Demo Hi-tech Zone give a company newly recognised as a little giant?"
-    hits = corpus_service.retriever.search(index, question, 10)
-    best = max(hits, key=lambda h: h.keyword_score)
-    assert "小巨人" in best.chunk.text
-    assert hits[0].chunk.doc_id == "demo-zone-srdi-sme-2023"
