@@ -34,6 +34,18 @@ from assistant.types import SearchHit
 QUERY_CACHE_SIZE = 2048
 
 
+def _ranked(
+    index: IndexVersion, scope: QuestionScope, fused: dict[int, float]
+) -> list[tuple[int, float]]:
+    """The candidates best first. The answer quotes only the documents the question names
+    (`QuestionScope.admits`), so the ranking puts them first too: a clause of another place
+    is never shown above the named place's own."""
+    outside = {
+        pos for pos in fused if not scope.admits(doc := index.chunks[pos].doc_id, index.level(doc))
+    }
+    return sorted(fused.items(), key=lambda item: (item[0] in outside, -item[1], item[0]))
+
+
 def _bridged(query: str, index: IndexVersion) -> str:
     """The query with its policy terms and its words in the other language added, as far
     as the index holds them."""
@@ -101,16 +113,7 @@ class HybridRetriever:
         best_keyword = float(keyword_scores.max()) if positive.size else 0.0
         fused = self._fuse(index, scope, similarity, keyword_scores, best_keyword)
         self._prefer_answers(index, scope, asked_kinds(query), fused)
-        # The answer quotes only the documents the question names (`QuestionScope.admits`),
-        # so the ranking puts them first too: a clause of another place is never shown
-        # above the named place's own.
-        outside = {
-            pos
-            for pos in fused
-            if not scope.admits(doc := index.chunks[pos].doc_id, index.level(doc))
-        }
-        ranked = sorted(fused.items(), key=lambda item: (item[0] in outside, -item[1], item[0]))
-        ranked = ranked[:top_k]
+        ranked = _ranked(index, scope, fused)[:top_k]
         hits = []
         for pos, score in ranked:
             chunk = index.chunks[pos]
